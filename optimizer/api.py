@@ -1,0 +1,264 @@
+"""``optimize``: from a channel table and settings to a certified, explained plan."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.channels import Channels, read_channels
+from optimizer.engine import Problem, Solution, maximize, maximize_ratio
+from optimizer.errors import UsageError
+from optimizer.export import write_lp
+from optimizer.limits import Limits, budget_conflicts, channel_limits
+from optimizer.lp import Grid, Objective, Row, build, lp_names
+from optimizer.plan import plan_frame
+from optimizer.result import Portfolio, Result
+from optimizer.settings import Objective as Goal
+from optimizer.settings import Settings, parse_amount
+from optimizer.solvers import resolve_solver
+
+
+def optimize(
+    channels: Channels | pd.DataFrame | str | Path,
+    budget: float | str | None = None,
+    objective: str = "ratio",
+    budget_mode: str = "exact",
+    max_change: float | None = None,
+    min_ratio: float | None = None,
+    fixed_costs: float = 0.0,
+    solver: str | None = None,
+    tolerance: float = 1e-6,
+    method: str = "auto",
+    lp_file: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Recommend spend per channel that maximizes ``objective`` under the budget and rules.
+
+    Parameters
+    ----------
+    channels
+        A channel table: a path (CSV or Parquet), a DataFrame, or :func:`read_channels` output.
+    budget
+        Total budget; a number, a change of the current total (``"-20%"``) or None for the
+        current total spend.
+    objective
+        ``ratio`` (portfolio LTV:CAC), ``value``, ``profit`` (value - spend) or ``customers``.
+    budget_mode
+        ``exact`` spends the whole budget; ``at-most`` may leave some unspent.
+    max_change
+        Keep each channel with spend today within (1 +- max_change) x its current spend.
+    min_ratio
+        Keep the portfolio LTV:CAC at or above this.
+    fixed_costs
+        Acquisition costs that are not media spend; added to the ratio's denominator.
+    solver
+        ``highs`` (default) or ``cbc``.
+    tolerance
+        Relative optimality the plan is proven to reach on the true curves.
+    method
+        ``auto`` solves a budget-only model exactly by its multiplier and everything else by
+        refined LPs; ``lp`` always uses the LPs (to cross-check, or to use ``solver``).
+    lp_file
+        Where to write the final LP model, for reading or for another solver.
+    progress
+        Called with a short message after every LP round.
+
+    Returns
+    -------
+    Result
+        ``status`` optimal with the plan, or infeasible with a diagnosis.
+    """
+    table = channels if isinstance(channels, Channels) else read_channels(channels)
+    current_total = float(table.spend.sum())
+    amount = current_total if budget is None else parse_amount(budget, current_total)
+    settings = Settings(objective, amount, budget_mode, max_change, min_ratio, fixed_costs, solver,
+                        tolerance, method)
+    solver_name, solver_notes = resolve_solver(settings.solver)
+    limits, conflicts = channel_limits(table, settings, amount)
+    conflicts += budget_conflicts(table, limits)
+    problem = _problem(table, limits, settings, solver_name)
+    before = _portfolio(table, table.spend, settings.fixed_costs)
+    notes = table.notes + solver_notes + _setting_notes(table, settings)
+    base = dict(settings=settings, solver=solver_name, budget=amount, before=before, notes=notes)
+    if conflicts:
+        _write_lp_anyway(lp_file, problem, table, limits)
+        return Result("infeasible", diagnosis=tuple(conflicts), **base)
+    run = _Run(table, limits, settings, problem, progress)
+    outcome = run.solve()
+    if lp_file is not None and outcome.solution is not None:
+        run.write_lp(outcome.solution, lp_file)
+    if outcome.diagnosis:
+        return Result("infeasible", diagnosis=outcome.diagnosis, **base)
+    return _result(table, limits, settings, outcome, base)
+
+
+class _Outcome:
+    def __init__(self, solution: Solution | None, diagnosis: tuple[str, ...] = (), lam: float = 0.0,
+                 solved_as: Goal | None = None):
+        self.solution, self.diagnosis, self.lam, self.solved_as = solution, diagnosis, lam, solved_as
+
+
+class _Run:
+    """One optimization: the grid it refines and the order of its solves."""
+
+    def __init__(self, table: Channels, limits: Limits, settings: Settings, problem: Problem, progress):
+        self.table, self.limits, self.settings, self.problem = table, limits, settings, problem
+        self.progress = progress
+        self.grid = Grid(limits.lo, limits.hi, table.spend)
+        spend_floor = limits.budget if limits.exact else limits.lo.sum()
+        self.floor = spend_floor + settings.fixed_costs  # the least cost any plan can have
+
+    def solve(self) -> _Outcome:
+        s = self.settings
+        if s.objective == Goal.ratio or s.min_ratio is not None:
+            best = self.best_ratio()
+            if best.diagnosis or s.min_ratio is None:
+                return best
+            reached = best.solution.value if best.solved_as is None else self.ratio_of(best.solution.spend)
+            if reached < s.min_ratio * (1 - 1e-9):
+                return _Outcome(None, (f"the best reachable LTV:CAC is {reached:.4g}, below the "
+                                       f"minimum ratio {s.min_ratio:g}; lower --min-ratio, or change "
+                                       "the budget or the channel limits",))
+            if s.objective == Goal.ratio:
+                return best
+            for i in range(len(self.table)):
+                self.grid.add(i, [best.solution.spend[i]])
+        return self.solve_plain(s.objective)
+
+    def best_ratio(self) -> _Outcome:
+        if self.limits.exact:  # the cost is fixed, so the best ratio is the most value
+            return self.solve_plain(Goal.value, rows=self.problem.rows[:1], solved_as=Goal.value)
+        if self.floor <= 0:
+            if self.settings.objective != Goal.ratio:  # spending next to nothing meets any floor
+                return self._ratio_free()
+            raise UsageError(
+                "with objective ratio and budget mode at-most, the best LTV:CAC comes from spending "
+                "next to nothing (the first unit of spend has the best ratio on these curves); add "
+                "--fixed-costs (costs that do not scale with media spend), set min_spend on "
+                "channels, or use --budget-mode exact"
+            )
+        problem = Problem(**{**self.problem.__dict__, "rows": self.problem.rows[:1]})
+        sol, lam = maximize_ratio(problem, self.table.ltv, self.settings.fixed_costs, self.grid,
+                                  self.settings.tolerance, self.floor, self.progress)
+        if sol.status != "optimal":
+            return _Outcome(None, ("no plan keeps every rule",))
+        return _Outcome(sol, lam=lam)
+
+    def write_lp(self, sol: Solution, path) -> None:
+        """The last LP solved, or, after the multiplier method, the LP of the same model."""
+        if sol.lp is not None:
+            write_lp(sol.lp, path)
+        elif sol.objective is not None:
+            p = self.problem
+            write_lp(build(p.title, p.names, p.curves, self.grid, sol.objective, list(p.rows))[0], path)
+
+    def _ratio_free(self) -> _Outcome:
+        sol = Solution("optimal", self.limits.lo.copy(), math.inf, math.inf, {}, 0, None)
+        return _Outcome(sol, solved_as=None)
+
+    def solve_plain(self, goal: Goal, rows=None, solved_as: Goal | None = None) -> _Outcome:
+        objective = _linear_objective(goal, self.table)
+        problem = self.problem if rows is None else Problem(**{**self.problem.__dict__, "rows": tuple(rows)})
+        abs_tol = self.settings.tolerance * 1e-3 * (self.limits.budget + abs(objective.evaluate(
+            self.table.curves.customers(self.table.spend), self.table.spend)))
+        sol = maximize(problem, objective, self.grid, self.settings.tolerance, abs_tol, progress=self.progress)
+        if sol.status != "optimal":
+            return _Outcome(None, ("no plan keeps every rule together; the LP found no solution",))
+        return _Outcome(sol, solved_as=solved_as or goal)
+
+    def ratio_of(self, spend: np.ndarray) -> float:
+        value = float(self.table.ltv @ self.table.curves.customers(spend))
+        cost = spend.sum() + self.settings.fixed_costs
+        return value / cost if cost > 0 else math.inf
+
+
+def _problem(table: Channels, limits: Limits, settings: Settings, solver: str) -> Problem:
+    n = len(table)
+    rows = [Row("budget", np.zeros(n), np.ones(n), "=" if limits.exact else "<=", limits.budget)]
+    if settings.min_ratio is not None:
+        r = settings.min_ratio
+        rows.append(Row("min_ratio", table.ltv.copy(), np.full(n, -r), ">=", r * settings.fixed_costs))
+    title = f"ltvcac_{settings.objective.value}"
+    return Problem(lp_names(table.names), table.curves, limits.lo, limits.hi, tuple(rows), solver, title,
+                   settings.method)
+
+
+def _linear_objective(goal: Goal, table: Channels) -> Objective:
+    n = len(table)
+    if goal == Goal.customers:
+        return Objective(np.ones(n), np.zeros(n))
+    return Objective(table.ltv.astype(float), np.ones(n) if goal == Goal.profit else np.zeros(n))
+
+
+def _portfolio(table: Channels, spend: np.ndarray, fixed: float) -> Portfolio:
+    customers = table.curves.customers(spend)
+    return Portfolio(float(spend.sum()), float(customers.sum()), float(table.ltv @ customers), fixed)
+
+
+def _setting_notes(table: Channels, settings: Settings) -> tuple[str, ...]:
+    notes = []
+    if settings.max_change is not None and (table.spend == 0).any():
+        notes.append("max-change does not apply to channels with no current spend; "
+                     "their min_spend and max_spend limit them")
+    return tuple(notes)
+
+
+def _write_lp_anyway(lp_file, problem: Problem, table: Channels, limits: Limits) -> None:
+    if lp_file is None:
+        return
+    grid = Grid(limits.lo, limits.hi, table.spend)
+    prob, _ = build(problem.title, problem.names, problem.curves, grid,
+                    _linear_objective(Goal.value, table), list(problem.rows))
+    write_lp(prob, lp_file)
+
+
+def _result(table: Channels, limits: Limits, settings: Settings, outcome: _Outcome, base: dict) -> Result:
+    sol = outcome.solution
+    spend = _polish(sol.spend, limits)
+    after = _portfolio(table, spend, settings.fixed_costs)
+    shadow, marginal = _budget_sensitivity(settings, limits, outcome, after)
+    gap = _proven_gap(sol, outcome)
+    plan = plan_frame(table, limits, spend)
+    return Result("optimal", plan=plan, after=after, shadow_price=shadow, marginal_value=marginal,
+                  gap=gap, rounds=sol.rounds, **base)
+
+
+def _polish(spend: np.ndarray, limits: Limits) -> np.ndarray:
+    """Clip to the limits and, for an exact budget, put a solver-sized remainder where it fits."""
+    x = np.clip(spend, limits.lo, limits.hi)
+    rest = limits.budget - x.sum()
+    if limits.exact and rest != 0 and abs(rest) <= 1e-6 * max(limits.budget, 1.0):
+        room = (limits.hi - x) if rest > 0 else (x - limits.lo)
+        i = int(np.argmax(room))
+        x[i] += np.sign(rest) * min(abs(rest), room[i])
+    return x
+
+
+def _proven_gap(sol: Solution, outcome: _Outcome) -> float:
+    if not math.isfinite(sol.upper) or not math.isfinite(sol.value):
+        return math.nan
+    return max(0.0, sol.upper - sol.value) / max(abs(sol.value), 1e-300)
+
+
+def _budget_sensitivity(settings: Settings, limits: Limits, outcome: _Outcome, after: Portfolio):
+    """The budget's shadow price (objective per unit) and value per extra unit of budget."""
+    y = outcome.solution.duals.get("budget")
+    if y is None:
+        return None, None
+    if not limits.exact and limits.budget - after.spend > 1e-7 * max(limits.budget, 1.0):
+        return 0.0, 0.0  # budget left unspent: more of it changes nothing
+    goal, cost = settings.objective, after.cost
+    if goal == Goal.value:
+        return y, y
+    if goal == Goal.customers:
+        return y, None
+    if goal == Goal.profit:
+        return y, y + 1.0
+    if outcome.solved_as == Goal.value:  # ratio with an exact budget, solved as value
+        return (y - after.ltv_cac) / cost, y
+    return y / cost, y + outcome.lam
+

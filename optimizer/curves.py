@@ -1,0 +1,110 @@
+"""Response curves: customers acquired as a function of spend, vectorized over channels.
+
+Every curve passes through a reference point (spend, customers) and is concave, so the
+value of a channel, ``ltv * customers(spend)``, has diminishing (or constant) returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CURVE_KINDS = ("linear", "power", "saturating")
+LINEAR, POWER, SATURATING = range(3)
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Response curves of several channels, one entry per channel.
+
+    Parameters per kind (``p1``, ``p2``):
+
+    - linear: customers(x) = p1 * x (p1 = 1 / CAC)
+    - power: customers(x) = p1 * x ** p2 (p2 is the elasticity, in (0, 1])
+    - saturating: customers(x) = p1 * (1 - exp(-x / p2)) (p1 = max customers, p2 = scale)
+    """
+
+    kind: np.ndarray
+    p1: np.ndarray
+    p2: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def customers(self, x: np.ndarray) -> np.ndarray:
+        """Customers acquired at spend ``x`` (one spend per channel)."""
+        x = np.maximum(np.asarray(x, dtype=float), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            lin = self.p1 * x
+            pw = self.p1 * np.power(x, np.where(self.kind == POWER, self.p2, 1.0))
+            sat = self.p1 * -np.expm1(-x / np.where(self.kind == SATURATING, self.p2, 1.0))
+        return np.where(self.kind == LINEAR, lin, np.where(self.kind == POWER, pw, sat))
+
+    def marginal(self, x: np.ndarray) -> np.ndarray:
+        """Extra customers per extra unit of spend at ``x`` (inf for power curves at 0)."""
+        x = np.maximum(np.asarray(x, dtype=float), 0.0)
+        e = np.where(self.kind == POWER, self.p2, 1.0)
+        k = np.where(self.kind == SATURATING, self.p2, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            pw = np.where(e == 1.0, self.p1, self.p1 * e * np.power(x, e - 1.0))
+            sat = self.p1 / k * np.exp(-x / k)
+        return np.where(self.kind == LINEAR, self.p1, np.where(self.kind == POWER, pw, sat))
+
+    def spend_at_marginal(self, t: np.ndarray) -> np.ndarray:
+        """The spend where the marginal response falls to ``t`` (per channel).
+
+        Returns 0 where the curve's marginal is below ``t`` everywhere and ``inf`` where it
+        stays above ``t`` everywhere, so clipping the answer to a spend interval gives the
+        maximizer of ``customers(x) - t * x`` on that interval.
+        """
+        t = np.broadcast_to(np.asarray(t, dtype=float), self.kind.shape)
+        e = np.where(self.kind == POWER, self.p2, 0.5)
+        k = np.where(self.kind == SATURATING, self.p2, 1.0)
+        flat = (self.kind == LINEAR) | ((self.kind == POWER) & (self.p2 == 1.0))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            pw = np.power(t / (self.p1 * e), 1.0 / (e - 1.0))
+            sat = -k * np.log(t * k / self.p1)
+        out = np.where(self.kind == POWER, pw, sat)
+        out = np.where(flat, np.where(self.p1 > t, np.inf, 0.0), out)
+        out = np.where(t <= 0, np.inf, out)
+        out = np.where(self.p1 <= 0, 0.0, out)  # a curve that acquires no one
+        return np.where(np.isnan(out), 0.0, np.maximum(out, 0.0))
+
+    def customers_along(self, i: int, x: np.ndarray) -> np.ndarray:
+        """Customers of channel ``i`` at each spend in ``x``."""
+        return self.subset(np.full(len(x), i)).customers(x)
+
+    def subset(self, index: np.ndarray) -> Curves:
+        """The curves of the channels at ``index``."""
+        return Curves(self.kind[index], self.p1[index], self.p2[index])
+
+
+def fit_through_point(
+    kind: str, spend: float, customers: float, elasticity: float = 1.0, max_customers: float = 0.0
+) -> tuple[int, float, float]:
+    """Parameters ``(kind code, p1, p2)`` of a curve passing through ``(spend, customers)``.
+
+    The caller has validated the inputs: ``spend > 0``, ``customers >= 0``, an elasticity in
+    (0, 1] for power curves and ``max_customers > customers`` for saturating ones. A point with
+    zero customers gives a curve that acquires no one, whatever its kind.
+    """
+    if customers <= 0:
+        return LINEAR, 0.0, 0.0
+    if kind == "linear":
+        return LINEAR, customers / spend, 0.0
+    if kind == "power":
+        return POWER, customers / spend**elasticity, elasticity
+    if kind == "saturating":
+        scale = -spend / np.log1p(-customers / max_customers)
+        return SATURATING, max_customers, float(scale)
+    raise ValueError(f"unknown curve kind {kind!r}")
+
+
+def make_curves(params: list[tuple[int, float, float]]) -> Curves:
+    """Stack per-channel ``(kind, p1, p2)`` tuples into a :class:`Curves`."""
+    if not params:
+        empty = np.zeros(0)
+        return Curves(np.zeros(0, dtype=np.int8), empty, empty)
+    kind, p1, p2 = zip(*params, strict=True)
+    return Curves(np.array(kind, dtype=np.int8), np.array(p1, float), np.array(p2, float))

@@ -1,0 +1,53 @@
+"""The one error hierarchy of ltvcac: the library raises these, the CLI prints them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class OptimizerError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(OptimizerError):
+    """Settings that cannot work together (the command line's exit code 2)."""
+
+    exit_code = 2
+
+
+class SolverError(OptimizerError):
+    """The LP solver is missing or failed in a way that is not the model's fault."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file: where it is and what would fix it."""
+
+    message: str
+    line: int | None = None
+    channel: str | None = None
+    column: str | None = None
+    line_word: str = "line"
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"{self.line_word} {self.line}")
+        if self.channel is not None:
+            where.append(f"channel {self.channel!r}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class InputError(OptimizerError):
+    """An input file (or table) has problems; every problem found is listed."""
+
+    def __init__(self, source: str, problems: list[Problem] | tuple[Problem, ...]):
+        self.source = source
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        head = f"{source}: {count} problem{'s' if count != 1 else ''} found, nothing was written"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
