@@ -114,6 +114,10 @@ class _Run:
 
     def solve(self) -> _Outcome:
         s = self.settings
+        if s.min_ratio is not None and s.objective != Goal.ratio:
+            unfloored = self.solve_plain(s.objective, rows=self.problem.rows[:1])
+            if unfloored.solution is not None and self.ratio_of(unfloored.solution.spend) >= s.min_ratio:
+                return unfloored  # the floor does not bind: this plan is optimal with it too
         if s.objective == Goal.ratio or s.min_ratio is not None:
             best = self.best_ratio()
             if best.diagnosis or s.min_ratio is None:

@@ -7,6 +7,7 @@ the file, line, channel and column, so a user fixes the whole file in one pass.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,19 +97,22 @@ def channels_from_table(table: TextTable) -> Channels:
 
 def _column_problems(table: TextTable) -> list[Problem]:
     columns = list(table.frame.columns)
-    problems = [Problem(f"required column {c!r} is missing; add it to the header") for c in REQUIRED
-                if c not in columns]
+    problems = [Problem(f"required column {c!r} is missing; add it to the header", column=c)
+                for c in REQUIRED if c not in columns]
     if "customers" not in columns and "cac" not in columns:
         problems.append(Problem("needs a 'customers' or a 'cac' column (customers acquired at the "
                                 "current spend, or spend per customer)"))
     for column in columns:
-        if column in KNOWN:
+        if column in KNOWN or re.fullmatch(r".+\.\d+", column):
             continue
         close = difflib.get_close_matches(column, KNOWN, n=1, cutoff=0.75)
         if close and close[0] not in columns:
-            problems.append(Problem(f"unknown column {column!r}; did you mean {close[0]!r}?"))
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
-    problems += [Problem(f"column {c!r} appears more than once; keep one") for c in duplicated]
+            problems.append(Problem(f"unknown column {column!r}; did you mean {close[0]!r}?", column=column))
+    # pandas renames a repeated header 'spend' to 'spend.1'
+    duplicated = sorted({c for c in columns if columns.count(c) > 1}
+                        | {c.rsplit(".", 1)[0] for c in columns if re.fullmatch(r".+\.\d+", c)
+                           and c.rsplit(".", 1)[0] in columns})
+    problems += [Problem(f"column {c!r} appears more than once; keep one", column=c) for c in duplicated]
     return problems
 
 

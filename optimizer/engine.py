@@ -66,7 +66,7 @@ def maximize(problem: Problem, objective: Objective, grid: Grid, rel_tol: float,
     best = None
     for rounds in range(1, MAX_ROUNDS + 1):
         prob, spend_vars = build(problem.title, problem.names, problem.curves, grid, objective, list(problem.rows))
-        outcome = solve(prob, problem.solver)
+        outcome = solve(prob, problem.solver, tuple(r.name for r in problem.rows))
         if outcome.status != "optimal":
             return Solution(outcome.status, problem.lo.copy(), float("nan"), float("nan"), {}, rounds, prob)
         x = _read_spend(spend_vars, problem)

@@ -119,11 +119,11 @@ def build(
     links = []
     for i, name in enumerate(names):
         pts = grid.points[i]
-        x = pulp.LpVariable(f"spend_{name}", float(lo[i]), float(grid.hi[i]))
+        x = prob.add_variable(f"spend_{name}", float(lo[i]), float(grid.hi[i]))
         spend_vars.append(x)
         c = curves.customers_along(i, pts)
         slopes = np.diff(c) / np.diff(pts)
-        steps = [pulp.LpVariable(f"{name}_step{j + 1}", 0.0, float(w)) for j, w in enumerate(np.diff(pts))]
+        steps = [prob.add_variable(f"{name}_step{j + 1}", 0.0, float(w)) for j, w in enumerate(np.diff(pts))]
         if steps:
             links.append((name, x, steps, float(lo[i])))
         a, b = float(objective.alpha[i]), float(objective.beta[i])

@@ -6,6 +6,7 @@ minimization of its negative); every dual here is d(objective) / d(right-hand si
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import pulp
@@ -29,7 +30,10 @@ def _highs() -> pulp.LpSolver:
 
 
 def _cbc() -> pulp.LpSolver:
-    return pulp.PULP_CBC_CMD(msg=False)
+    # PuLP 3 warns that the bundled CBC moves to an extra in PuLP 4; we pin pulp<4.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False)
 
 
 SOLVERS = {"highs": _highs, "cbc": _cbc}
@@ -61,15 +65,17 @@ def resolve_solver(name: str | None) -> tuple[str, tuple[str, ...]]:
     return key, ()
 
 
-def solve(prob: pulp.LpProblem, name: str) -> LpOutcome:
-    """Solve ``prob`` (a maximization) and read status and duals in one convention."""
+def solve(prob: pulp.LpProblem, name: str, rows: tuple[str, ...] = ()) -> LpOutcome:
+    """Solve ``prob`` (a maximization) and read its status and the duals of ``rows``."""
     try:
         prob.solve(SOLVERS[name]())
     except pulp.PulpSolverError as exc:
         raise SolverError(f"the solver {name!r} failed: {exc}") from None
     status = _highs_status(prob) if name == "highs" else _pulp_status(prob)
     sign = -1.0 if name == "highs" else 1.0
-    duals = {k: sign * (c.pi or 0.0) for k, c in prob.constraints.items()} if status == "optimal" else {}
+    duals = {}
+    if status == "optimal":
+        duals = {k: sign * (prob.get_constraint_by_name(k).pi or 0.0) for k in rows}
     objective = pulp.value(prob.objective) if status == "optimal" else float("nan")
     return LpOutcome(status, float(objective or 0.0), duals)
 

@@ -1,0 +1,109 @@
+"""The ltvcac command through Typer's runner: outputs, exit codes, messages and help."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_optimize_example_writes_plan_summary_and_lp(example, tmp_path):
+    out, summary, lp = tmp_path / "plan.csv", tmp_path / "s.json", tmp_path / "m.lp"
+    result = run("optimize", example, "--out", out, "--summary-json", summary, "--lp-file", lp)
+    assert result.exit_code == 0, result.output
+    assert "LTV:CAC" in result.stdout and "Budget shadow price" in result.stdout
+    plan = pd.read_csv(out)
+    assert list(plan.columns[:16]) == [
+        "channel", "curve", "current_spend", "recommended_spend", "change", "change_pct",
+        "current_customers", "recommended_customers", "ltv", "current_cac", "recommended_cac",
+        "marginal_cac", "current_ltv_cac", "recommended_ltv_cac", "marginal_ltv_cac", "bound"]
+    assert "Søk (paid search)" in set(plan.channel)
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert data["status"] == "optimal" and data["after"]["ltv_cac"] > data["before"]["ltv_cac"]
+    text = lp.read_text()
+    assert "budget:" in text and "spend_Sok_paid_search" in text and "spend_Paverkere_influencers" in text
+
+
+def test_bad_input_exits_1_with_every_problem_and_writes_nothing(write, tmp_path):
+    bad = write("bad.csv", "channel,spend,customers,ltv\nA,abc,1,5\nA,10,1,-1\n")
+    out = tmp_path / "plan.csv"
+    result = run("optimize", bad, "--out", out)
+    assert result.exit_code == 1
+    assert "line 2, channel 'A', column 'spend': 'abc' is not a number" in result.stderr
+    assert "line 3, channel 'A', column 'ltv'" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_infeasible_exits_3_with_diagnosis_and_no_plan(write, tmp_path):
+    path = write("t.csv", "channel,spend,customers,ltv,min_spend\nA,100,10,30,90\nB,100,10,30,90\n")
+    out = tmp_path / "plan.csv"
+    result = run("optimize", path, "--budget", "150", "--out", out)
+    assert result.exit_code == 3
+    assert "the minimum spends add up to 180 but the budget is 150" in result.stderr
+    assert not out.exists()
+
+
+def test_relative_budget_and_options(example):
+    result = run("optimize", example, "--budget=-20%", "--objective", "profit", "--budget-mode", "at-most",
+                 "--max-change", "0.5", "--solver", "cbc", "--method", "lp")
+    assert result.exit_code == 0, result.output
+    assert "budget 1 576 000" in result.stdout
+
+
+def test_bad_options_exit_2(example):
+    assert run("optimize", example, "--objective", "roi").exit_code == 2
+    result = run("optimize", example, "--budget", "lots")
+    assert result.exit_code == 2 and "'lots' is not an amount" in result.stderr
+
+
+def test_output_in_missing_folder_fails_before_solving(example, tmp_path):
+    result = run("optimize", example, "--out", tmp_path / "nope" / "plan.csv")
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+
+
+def test_formula_like_names_are_escaped_and_decimal_comma(write, tmp_path):
+    path = write("t.csv", "channel,spend,customers,ltv\n=HYPERLINK(1),100,10,30\n@bad,100,5,30\n")
+    out = tmp_path / "plan.csv"
+    assert run("optimize", path, "--out", out, "--decimal-comma", "-q").exit_code == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(1)" in text and "'@bad" in text and ";" in text.splitlines()[0]
+    plan = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
+    assert plan.recommended_spend.sum() == pytest.approx(200)
+
+
+def test_validate_reports_each_file(example, write):
+    bad = write("bad.csv", "channel,spend\nA,1\n")
+    result = run("validate", example, bad)
+    assert result.exit_code == 1
+    assert "channels.csv: OK, 10 channels" in result.stdout
+    assert "required column 'ltv' is missing" in result.stderr
+
+
+def test_solvers_lists_highs_and_cbc():
+    result = run("solvers")
+    assert result.exit_code == 0 and "highs:" in result.stdout and "cbc:" in result.stdout
+
+
+def _commands():
+    group = get_command(app)
+    return [(name, cmd) for name, cmd in group.commands.items()]
+
+
+@pytest.mark.parametrize("name, command", _commands(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_command_and_option_has_help(name, command):
+    assert command.help, f"{name} has no help"
+    for param in command.params:  # options and arguments alike carry help in Typer
+        assert getattr(param, "help", None), f"{name} {param.name} has no help"
+    assert run(name, "-h").exit_code == 0
