@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -145,7 +146,7 @@ class _Run:
                 "--fixed-costs (costs that do not scale with media spend), set min_spend on "
                 "channels, or use --budget-mode exact"
             )
-        problem = Problem(**{**self.problem.__dict__, "rows": self.problem.rows[:1]})
+        problem = replace(self.problem, rows=self.problem.rows[:1])
         sol, lam = maximize_ratio(problem, self.table.ltv, self.settings.fixed_costs, self.grid,
                                   self.settings.tolerance, self.floor, self.progress)
         if sol.status != "optimal":
@@ -166,7 +167,7 @@ class _Run:
 
     def solve_plain(self, goal: Goal, rows=None, solved_as: Goal | None = None) -> _Outcome:
         objective = _linear_objective(goal, self.table)
-        problem = self.problem if rows is None else Problem(**{**self.problem.__dict__, "rows": tuple(rows)})
+        problem = self.problem if rows is None else replace(self.problem, rows=tuple(rows))
         abs_tol = self.settings.tolerance * 1e-3 * (self.limits.budget + abs(objective.evaluate(
             self.table.curves.customers(self.table.spend), self.table.spend)))
         sol = maximize(problem, objective, self.grid, self.settings.tolerance, abs_tol, progress=self.progress)
@@ -225,7 +226,7 @@ def _result(table: Channels, limits: Limits, settings: Settings, outcome: _Outco
     spend = _polish(sol.spend, limits)
     after = _portfolio(table, spend, settings.fixed_costs)
     shadow, marginal = _budget_sensitivity(settings, limits, outcome, after)
-    gap = _proven_gap(sol, outcome)
+    gap = _proven_gap(sol)
     plan = plan_frame(table, limits, spend)
     return Result("optimal", plan=plan, after=after, shadow_price=shadow, marginal_value=marginal,
                   gap=gap, rounds=sol.rounds, **base)
@@ -242,7 +243,7 @@ def _polish(spend: np.ndarray, limits: Limits) -> np.ndarray:
     return x
 
 
-def _proven_gap(sol: Solution, outcome: _Outcome) -> float:
+def _proven_gap(sol: Solution) -> float:
     if not math.isfinite(sol.upper) or not math.isfinite(sol.value):
         return math.nan
     return max(0.0, sol.upper - sol.value) / max(abs(sol.value), 1e-300)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -66,7 +66,6 @@ class Result:
     diagnosis: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     rounds: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -101,7 +100,6 @@ class Result:
             "lp_rounds": self.rounds,
             "diagnosis": list(self.diagnosis),
             "notes": list(self.notes),
-            **self.extra,
         }
         return _plain(out)
 
