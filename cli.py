@@ -64,8 +64,8 @@ def _fail(exc: OptimizerError) -> typer.Exit:
 def optimize(
     channels: ChannelsArg,
     budget: Annotated[str | None, typer.Option(
-        help="Total budget: a number (1000000), a change of today's total ('-20%', '+10%') or a "
-             "factor ('x1.1'). Default: today's total spend.")] = None,
+        help="Total budget: a number (1000000), a change of today's total (--budget=-20%, "
+             "--budget=+10%) or a factor (--budget=x1.1). Default: today's total spend.")] = None,
     budget_mode: Annotated[ModeChoice, typer.Option(
         help="'exact' spends the whole budget; 'at-most' may leave some unspent.")] = ModeChoice.exact,
     objective: Annotated[ObjectiveChoice, typer.Option(
