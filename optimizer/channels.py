@@ -102,18 +102,21 @@ def _column_problems(table: TextTable) -> list[Problem]:
     if "customers" not in columns and "cac" not in columns:
         problems.append(Problem("needs a 'customers' or a 'cac' column (customers acquired at the "
                                 "current spend, or spend per customer)"))
+    repeated = {_repeat_of(c) for c in columns if _repeat_of(c) in columns}
     for column in columns:
-        if column in KNOWN or re.fullmatch(r".+\.\d+", column):
+        if column in KNOWN or _repeat_of(column) in columns:
             continue
         close = difflib.get_close_matches(column, KNOWN, n=1, cutoff=0.75)
         if close and close[0] not in columns:
             problems.append(Problem(f"unknown column {column!r}; did you mean {close[0]!r}?", column=column))
-    # pandas renames a repeated header 'spend' to 'spend.1'
-    duplicated = sorted({c for c in columns if columns.count(c) > 1}
-                        | {c.rsplit(".", 1)[0] for c in columns if re.fullmatch(r".+\.\d+", c)
-                           and c.rsplit(".", 1)[0] in columns})
-    problems += [Problem(f"column {c!r} appears more than once; keep one", column=c) for c in duplicated]
+    problems += [Problem(f"column {c!r} appears more than once; keep one", column=c) for c in sorted(repeated)]
     return problems
+
+
+def _repeat_of(column: str) -> str | None:
+    """The header that ``column`` repeats: pandas renames a second 'spend' to 'spend.1'."""
+    match = re.fullmatch(r"(.+)\.\d+", column)
+    return match.group(1) if match else None
 
 
 class _Row:

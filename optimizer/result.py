@@ -86,6 +86,7 @@ class Result:
             "status": self.status,
             "objective": s.objective.value,
             "solver": self.solver,
+            "method": "budget multiplier (no LP needed)" if self.rounds == 0 else "refined LPs",
             "budget": self.budget,
             "budget_mode": s.budget_mode.value,
             "max_change": s.max_change,
