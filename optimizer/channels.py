@@ -103,6 +103,7 @@ def _column_problems(table: TextTable) -> list[Problem]:
         problems.append(Problem("needs a 'customers' or a 'cac' column (customers acquired at the "
                                 "current spend, or spend per customer)"))
     repeated = {_repeat_of(c) for c in columns if _repeat_of(c) in columns}
+    repeated |= {c for c in columns if columns.count(c) > 1}  # a DataFrame may hold exact repeats
     for column in columns:
         if column in KNOWN or _repeat_of(column) in columns:
             continue

@@ -97,3 +97,9 @@ def test_every_problem_is_reported_at_once_with_line_and_channel(write):
 def test_repeated_column_is_reported(write):
     with pytest.raises(InputError, match="column 'spend' appears more than once"):
         read_channels(write("d.csv", "channel,spend,customers,ltv,spend\nA,1,1,5,2\n"))
+
+
+def test_repeated_column_in_a_dataframe_is_reported():
+    frame = pd.DataFrame([["A", 1, 1, 5, 2]], columns=["channel", "spend", "customers", "ltv", "spend"])
+    with pytest.raises(InputError, match="column 'spend' appears more than once"):
+        read_channels(frame)
