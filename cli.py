@@ -12,7 +12,9 @@ import typer
 import optimizer
 from optimizer.errors import OptimizerError
 from optimizer.export import check_target, write_csv, write_json
-from optimizer.report import format_result
+from optimizer.report import format_comparison, format_result, format_run_line
+from optimizer.scenarios import compare as compare_runs
+from optimizer.scenarios import describe_file, run_scenarios, scenario_summary
 from optimizer.solvers import available_solvers
 
 app = typer.Typer(
@@ -53,6 +55,27 @@ ChannelsArg = Annotated[Path, typer.Argument(
     exists=True, dir_okay=False, readable=True, metavar="CHANNELS",
     help="Channel table (CSV or Parquet): channel, spend, customers or cac, ltv, and optional "
          "limits and curves (see the README).")]
+BudgetOpt = Annotated[str | None, typer.Option(
+    help="Total budget: a number (1000000), a change of today's total (--budget=-20%, "
+         "--budget=+10%) or a factor (--budget=x1.1). Default: today's total spend.")]
+ModeOpt = Annotated[ModeChoice | None, typer.Option(
+    help="'exact' spends the whole budget (default); 'at-most' may leave some unspent.")]
+ObjectiveOpt = Annotated[ObjectiveChoice | None, typer.Option(
+    help="What to maximize: 'ratio' (portfolio LTV:CAC, default), 'value' (customer lifetime "
+         "value), 'profit' (value minus spend) or 'customers'.")]
+MaxChangeOpt = Annotated[float | None, typer.Option(
+    help="Keep each channel within (1 +- F) x its current spend, e.g. 0.2 for +-20 %. "
+         "Channels with no current spend are limited by their min_spend/max_spend only.")]
+MinRatioOpt = Annotated[float | None, typer.Option(help="Keep the portfolio LTV:CAC at or above this, e.g. 3.")]
+FixedOpt = Annotated[float | None, typer.Option(
+    help="Acquisition costs that are not media spend (team, tools); added to the cost side of "
+         "LTV:CAC. Default 0.")]
+SolverOpt = Annotated[SolverChoice | None, typer.Option(help="LP solver: 'highs' (default) or 'cbc'.")]
+MethodOpt = Annotated[MethodChoice | None, typer.Option(
+    help="'auto' (default) solves a budget-only model exactly by its multiplier and others by "
+         "refined LPs; 'lp' always uses LPs.")]
+ScenariosArg = Annotated[list[Path], typer.Argument(
+    exists=True, dir_okay=False, metavar="SCENARIO...", help="Scenario files (TOML), see scenarios/.")]
 
 
 def _fail(exc: OptimizerError) -> typer.Exit:
@@ -60,30 +83,22 @@ def _fail(exc: OptimizerError) -> typer.Exit:
     return typer.Exit(code=exc.exit_code)
 
 
+def _overrides(**options) -> dict:
+    """Command-line settings that were given, as plain values (enums to their text)."""
+    return {k: getattr(v, "value", v) for k, v in options.items() if v is not None}
+
+
 @app.command()
 def optimize(
     channels: ChannelsArg,
-    budget: Annotated[str | None, typer.Option(
-        help="Total budget: a number (1000000), a change of today's total (--budget=-20%, "
-             "--budget=+10%) or a factor (--budget=x1.1). Default: today's total spend.")] = None,
-    budget_mode: Annotated[ModeChoice, typer.Option(
-        help="'exact' spends the whole budget; 'at-most' may leave some unspent.")] = ModeChoice.exact,
-    objective: Annotated[ObjectiveChoice, typer.Option(
-        help="What to maximize: 'ratio' (portfolio LTV:CAC), 'value' (customer lifetime value), "
-             "'profit' (value minus spend) or 'customers'.")] = ObjectiveChoice.ratio,
-    max_change: Annotated[float | None, typer.Option(
-        help="Keep each channel within (1 +- F) x its current spend, e.g. 0.2 for +-20 %. "
-             "Channels with no current spend are limited by their min_spend/max_spend only.")] = None,
-    min_ratio: Annotated[float | None, typer.Option(
-        help="Keep the portfolio LTV:CAC at or above this, e.g. 3.")] = None,
-    fixed_costs: Annotated[float, typer.Option(
-        help="Acquisition costs that are not media spend (team, tools); added to the cost side "
-             "of LTV:CAC.")] = 0.0,
-    solver: Annotated[SolverChoice, typer.Option(
-        help="LP solver: 'highs' (default) or 'cbc'.")] = None,
-    method: Annotated[MethodChoice, typer.Option(
-        help="'auto' solves a budget-only model exactly by its multiplier and others by refined "
-             "LPs; 'lp' always uses LPs.")] = MethodChoice.auto,
+    budget: BudgetOpt = None,
+    budget_mode: ModeOpt = None,
+    objective: ObjectiveOpt = None,
+    max_change: MaxChangeOpt = None,
+    min_ratio: MinRatioOpt = None,
+    fixed_costs: FixedOpt = None,
+    solver: SolverOpt = None,
+    method: MethodOpt = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", dir_okay=False, help="Write the plan, one row per channel, to this CSV file.")] = None,
     summary_json: Annotated[Path | None, typer.Option(
@@ -98,14 +113,12 @@ def optimize(
 
     Exit codes: 0 a plan was found, 1 bad input, 2 bad options, 3 no plan keeps every rule.
     """
+    settings = _overrides(budget=budget, budget_mode=budget_mode, objective=objective, max_change=max_change,
+                          min_ratio=min_ratio, fixed_costs=fixed_costs, solver=solver, method=method)
     try:
         for target in (out, summary_json, lp_file):
             check_target(target)
-        result = optimizer.optimize(
-            channels, budget=budget, objective=objective.value, budget_mode=budget_mode.value,
-            max_change=max_change, min_ratio=min_ratio, fixed_costs=fixed_costs,
-            solver=solver.value if solver else None, method=method.value, lp_file=lp_file,
-        )
+        result = optimizer.optimize(channels, lp_file=lp_file, **settings)
         if result.ok and out is not None:
             write_csv(result.to_frame(), out, decimal_comma=decimal_comma)
         if summary_json is not None:
@@ -121,22 +134,125 @@ def optimize(
 
 
 @app.command()
+def run(
+    scenarios: ScenariosArg,
+    out_dir: Annotated[Path, typer.Option(
+        file_okay=False, help="Folder for each scenario's NAME.plan.csv and NAME.summary.json (created if missing).")
+    ] = Path("out"),
+    budget: BudgetOpt = None,
+    budget_mode: ModeOpt = None,
+    objective: ObjectiveOpt = None,
+    max_change: MaxChangeOpt = None,
+    min_ratio: MinRatioOpt = None,
+    fixed_costs: FixedOpt = None,
+    solver: SolverOpt = None,
+    method: MethodOpt = None,
+    decimal_comma: Annotated[bool, typer.Option(
+        help="Write the CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the one-line outcome per scenario.")] = False,
+) -> None:
+    """Run scenario files: write each one's plan and summary, keep going past failures.
+
+    Options given here override every scenario (command line > scenario > base). Exit codes:
+    0 all optimal, 1 a scenario had bad input, 3 a scenario had no feasible plan.
+    """
+    overrides = _overrides(budget=budget, budget_mode=budget_mode, objective=objective, max_change=max_change,
+                           min_ratio=min_ratio, fixed_costs=fixed_costs, solver=solver, method=method)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(OptimizerError(f"cannot create the folder {out_dir}: {exc.strerror}")) from None
+    runs = run_scenarios(scenarios, overrides, on_start=lambda k, p: _progress(k, len(scenarios), p))
+    for one in runs:
+        _report_run(one, out_dir, decimal_comma, quiet or len(runs) > 1)
+    _finish(runs)
+
+
+@app.command()
+def compare(
+    scenarios: ScenariosArg,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", dir_okay=False, help="Also write the side-by-side table to this CSV file.")] = None,
+    budget: BudgetOpt = None,
+    budget_mode: ModeOpt = None,
+    objective: ObjectiveOpt = None,
+    max_change: MaxChangeOpt = None,
+    min_ratio: MinRatioOpt = None,
+    fixed_costs: FixedOpt = None,
+    solver: SolverOpt = None,
+    method: MethodOpt = None,
+) -> None:
+    """Scenarios side by side: portfolio spend, customers, value, LTV:CAC, shadow price, spend per channel."""
+    overrides = _overrides(budget=budget, budget_mode=budget_mode, objective=objective, max_change=max_change,
+                           min_ratio=min_ratio, fixed_costs=fixed_costs, solver=solver, method=method)
+    try:
+        check_target(out)
+        runs = run_scenarios(scenarios, overrides, on_start=lambda k, p: _progress(k, len(scenarios), p))
+        table = compare_runs(runs)
+        if out is not None:
+            write_csv(table.reset_index(), out)
+    except OptimizerError as exc:
+        raise _fail(exc) from None
+    typer.echo(format_comparison(table))
+    for one in runs:
+        if one.error is not None:
+            typer.echo(f"\n{one.name}: Error: {one.error}", err=True)
+        elif not one.result.ok:
+            reasons = "\n".join(f"  - {d}" for d in one.result.diagnosis)
+            typer.echo(f"\n{one.name}: no plan keeps every rule:\n{reasons}", err=True)
+    _finish(runs, quiet=True)
+
+
+def _progress(k: int, n: int, path: Path) -> None:
+    if n > 1:
+        typer.echo(f"[{k + 1}/{n}] {path.name}", err=True)
+
+
+def _report_run(one, out_dir: Path, decimal_comma: bool, brief: bool) -> None:
+    if one.error is not None:
+        typer.echo(f"{one.name}: Error: {one.error}", err=True)
+        return
+    result = one.result
+    try:
+        if result.ok:
+            write_csv(result.to_frame(), out_dir / f"{one.name}.plan.csv", decimal_comma=decimal_comma)
+        write_json(scenario_summary(one), out_dir / f"{one.name}.summary.json")
+    except OptimizerError as exc:
+        typer.echo(f"{one.name}: Error: {exc}", err=True)
+        return
+    if brief:
+        typer.echo(format_run_line(one), err=not result.ok)
+        return
+    typer.echo("\n".join([f"Scenario {one.name}: {one.scenario.description}",
+                          *(f"  {c}" for c in one.scenario.changes), "", format_result(result)]),
+               err=not result.ok)
+
+
+def _finish(runs, quiet: bool = False) -> None:
+    failed = [r for r in runs if r.error is not None]
+    infeasible = [r for r in runs if r.result is not None and not r.result.ok]
+    if len(runs) > 1 and (failed or infeasible) and not quiet:
+        typer.echo(f"\n{len(failed)} failed, {len(infeasible)} infeasible: "
+                   f"{', '.join(r.name for r in failed + infeasible)}", err=True)
+    if failed:
+        raise typer.Exit(code=1)
+    if infeasible:
+        raise typer.Exit(code=EXIT_INFEASIBLE)
+
+
+@app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(
-        exists=True, dir_okay=False, metavar="FILE...", help="Channel tables to check.")],
+        exists=True, dir_okay=False, metavar="FILE...", help="Channel tables (CSV, Parquet) or scenarios (TOML).")],
 ) -> None:
-    """Check channel tables without solving: every problem in every file is listed."""
+    """Check channel tables and scenario files without solving: every problem in every file is listed."""
     failed = 0
     for path in files:
         try:
-            table = optimizer.read_channels(path)
+            typer.echo(describe_file(path))
         except OptimizerError as exc:
             typer.echo(f"Error: {exc}", err=True)
             failed += 1
-            continue
-        typer.echo(f"{path}: OK, {len(table)} channels")
-        for note in table.notes:
-            typer.echo(f"  note: {note}")
     if failed:
         raise typer.Exit(code=1)
 

@@ -17,7 +17,8 @@ from optimizer.export import write_lp
 from optimizer.limits import Limits, budget_conflicts, channel_limits
 from optimizer.lp import Grid, Objective, Row, build, lp_names
 from optimizer.plan import plan_frame
-from optimizer.result import Portfolio, Result
+from optimizer.result import Portfolio, Result, RuleCheck
+from optimizer.rules import GroupRule, RatioRule, RuleRow, rule_conflicts, rule_rows
 from optimizer.settings import Objective as Goal
 from optimizer.settings import Settings, parse_amount
 from optimizer.solvers import resolve_solver
@@ -34,6 +35,7 @@ def optimize(
     solver: str | None = None,
     tolerance: float = 1e-6,
     method: str = "auto",
+    rules: list[GroupRule | RatioRule] | None = None,
     lp_file: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -63,6 +65,8 @@ def optimize(
     method
         ``auto`` solves a budget-only model exactly by its multiplier and everything else by
         refined LPs; ``lp`` always uses the LPs (to cross-check, or to use ``solver``).
+    rules
+        Group and ratio rules across channels (:class:`GroupRule`, :class:`RatioRule`).
     lp_file
         Where to write the final LP model, for reading or for another solver.
     progress
@@ -81,7 +85,10 @@ def optimize(
     solver_name, solver_notes = resolve_solver(settings.solver)
     limits, conflicts = channel_limits(table, settings, amount)
     conflicts += budget_conflicts(table, limits)
-    problem = _problem(table, limits, settings, solver_name)
+    extra = rule_rows(list(rules or ()), table.names)
+    problem = _problem(table, limits, settings, solver_name, extra)
+    if not conflicts:
+        conflicts += rule_conflicts(extra, limits.lo, limits.hi, problem.rows[0], solver_name)
     before = _portfolio(table, table.spend, settings.fixed_costs)
     notes = table.notes + solver_notes + _setting_notes(table, settings)
     base = dict(settings=settings, solver=solver_name, budget=amount, before=before, notes=notes)
@@ -94,7 +101,7 @@ def optimize(
         run.write_lp(outcome.solution, lp_file)
     if outcome.diagnosis:
         return Result("infeasible", diagnosis=outcome.diagnosis, **base)
-    return _result(table, limits, settings, outcome, base)
+    return _result(table, limits, settings, outcome, base, extra)
 
 
 class _Outcome:
@@ -110,13 +117,14 @@ class _Run:
         self.table, self.limits, self.settings, self.problem = table, limits, settings, problem
         self.progress = progress
         self.grid = Grid(limits.lo, limits.hi, table.spend)
+        self.base_rows = tuple(r for r in problem.rows if r.name != "min_ratio")
         spend_floor = limits.budget if limits.exact else limits.lo.sum()
         self.floor = spend_floor + settings.fixed_costs  # the least cost any plan can have
 
     def solve(self) -> _Outcome:
         s = self.settings
         if s.min_ratio is not None and s.objective != Goal.ratio:
-            unfloored = self.solve_plain(s.objective, rows=self.problem.rows[:1])
+            unfloored = self.solve_plain(s.objective, rows=self.base_rows)
             if unfloored.solution is not None and self.ratio_of(unfloored.solution.spend) >= s.min_ratio:
                 return unfloored  # the floor does not bind: this plan is optimal with it too
         if s.objective == Goal.ratio or s.min_ratio is not None:
@@ -136,7 +144,7 @@ class _Run:
 
     def best_ratio(self) -> _Outcome:
         if self.limits.exact:  # the cost is fixed, so the best ratio is the most value
-            return self.solve_plain(Goal.value, rows=self.problem.rows[:1], solved_as=Goal.value)
+            return self.solve_plain(Goal.value, rows=self.base_rows, solved_as=Goal.value)
         if self.floor <= 0:
             if self.settings.objective != Goal.ratio:  # spending next to nothing meets any floor
                 return self._ratio_free()
@@ -146,7 +154,7 @@ class _Run:
                 "--fixed-costs (costs that do not scale with media spend), set min_spend on "
                 "channels, or use --budget-mode exact"
             )
-        problem = replace(self.problem, rows=self.problem.rows[:1])
+        problem = replace(self.problem, rows=self.base_rows)
         sol, lam = maximize_ratio(problem, self.table.ltv, self.settings.fixed_costs, self.grid,
                                   self.settings.tolerance, self.floor, self.progress)
         if sol.status != "optimal":
@@ -181,9 +189,10 @@ class _Run:
         return value / cost if cost > 0 else math.inf
 
 
-def _problem(table: Channels, limits: Limits, settings: Settings, solver: str) -> Problem:
+def _problem(table: Channels, limits: Limits, settings: Settings, solver: str, extra: list[RuleRow]) -> Problem:
     n = len(table)
     rows = [Row("budget", np.zeros(n), np.ones(n), "=" if limits.exact else "<=", limits.budget)]
+    rows += [rr.row for rr in extra]
     if settings.min_ratio is not None:
         r = settings.min_ratio
         rows.append(Row("min_ratio", table.ltv.copy(), np.full(n, -r), ">=", r * settings.fixed_costs))
@@ -221,15 +230,31 @@ def _write_lp_anyway(lp_file, problem: Problem, table: Channels, limits: Limits)
     write_lp(prob, lp_file)
 
 
-def _result(table: Channels, limits: Limits, settings: Settings, outcome: _Outcome, base: dict) -> Result:
+def _result(table: Channels, limits: Limits, settings: Settings, outcome: _Outcome, base: dict,
+            extra: list[RuleRow]) -> Result:
     sol = outcome.solution
     spend = _polish(sol.spend, limits)
     after = _portfolio(table, spend, settings.fixed_costs)
     shadow, marginal = _budget_sensitivity(settings, limits, outcome, after)
     gap = _proven_gap(sol)
     plan = plan_frame(table, limits, spend)
+    checks = _rule_checks(extra, spend, sol.duals, settings, after)
     return Result("optimal", plan=plan, after=after, shadow_price=shadow, marginal_value=marginal,
-                  gap=gap, rounds=sol.rounds, **base)
+                  gap=gap, rounds=sol.rounds, rules=checks, **base)
+
+
+def _rule_checks(extra: list[RuleRow], spend: np.ndarray, duals: dict, settings: Settings,
+                 after: Portfolio) -> tuple[RuleCheck, ...]:
+    """Each rule's value in the plan, whether it binds, and what relaxing it by one unit is worth."""
+    per_unit = 1 / after.cost if settings.objective == Goal.ratio else 1.0
+    out = []
+    for rr in extra:
+        row = rr.row
+        activity = float(row.q @ spend)
+        binding = abs(activity - row.rhs) <= 1e-6 * max(after.spend, 1.0)
+        y = duals.get(row.name, 0.0) * (1 if row.sense == "<=" else -1) * per_unit
+        out.append(RuleCheck(row.name, rr.text, activity, row.rhs, binding, max(y, 0.0) if binding else 0.0))
+    return tuple(out)
 
 
 def _polish(spend: np.ndarray, limits: Limits) -> np.ndarray:

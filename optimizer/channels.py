@@ -43,6 +43,7 @@ class Channels:
     curves: Curves
     source: str = "<table>"
     notes: tuple[str, ...] = field(default=())
+    table: pd.DataFrame | None = None  # the input as understood, in input columns (for what-ifs)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -56,8 +57,10 @@ class Channels:
         })
 
 
-def read_channels(source: str | Path | pd.DataFrame) -> Channels:
+def read_channels(source: str | Path | pd.DataFrame, name: str = "<DataFrame>") -> Channels:
     """Read and validate a channel table from a CSV or Parquet file, or a DataFrame.
+
+    ``name`` is how messages refer to a DataFrame.
 
     Raises
     ------
@@ -65,7 +68,7 @@ def read_channels(source: str | Path | pd.DataFrame) -> Channels:
         With every problem found (missing or misspelt columns, bad cells, duplicates, ...).
     """
     if isinstance(source, pd.DataFrame):
-        table = text_table_from_frame(source)
+        table = text_table_from_frame(source, name)
     else:
         table = read_text_table(source)
     return channels_from_table(table)
@@ -126,7 +129,8 @@ class _Row:
     def __init__(self, table: TextTable, pos: int, record: dict):
         self.table, self.record, self.problems = table, record, []
         self.line = table.line(pos)
-        self.name = str(record.get("channel", "")).strip()
+        name = record.get("channel")
+        self.name = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name).strip()
 
     def problem(self, column: str | None, message: str) -> None:
         word = "line" if self.table.source_is_file else "row"
@@ -163,18 +167,25 @@ class _Row:
         self._check_curve(v)
         return v
 
+    def text(self, column: str) -> str:
+        """A text cell, lower-cased; blank for a missing cell (None or NaN)."""
+        cell = self.record.get(column)
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            return ""
+        return str(cell).strip().lower()
+
     def _bad_columns(self) -> set[str]:
         return {p.column for p in self.problems}
 
     def _locked(self) -> bool:
-        text = str(self.record.get("locked", "") or "").strip().lower()
+        text = self.text("locked")
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
         self.problem("locked", f"{text!r} is not true or false; write true to keep the current spend")
         return False
 
     def _curve(self) -> str | None:
-        text = str(self.record.get("curve", "") or "").strip().lower()
+        text = self.text("curve")
         if not text:
             return None
         if text not in CURVE_KINDS:
@@ -264,6 +275,7 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
         notes.append(f"{_list(silent)} acquired no customers at the current spend; "
                      "the optimizer treats them as bringing none at any spend")
     return Channels(
+        table=_canonical(rows),
         names=tuple(r["channel"] for r in rows),
         spend=np.array([r["spend"] for r in rows], float),
         customers=np.array(customers, float),
@@ -276,6 +288,22 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
         source=table.source,
         notes=tuple(notes),
     )
+
+
+def _canonical(rows: list[dict]) -> pd.DataFrame:
+    """The rows in input columns, every zero-spend channel with its reference point."""
+    out = []
+    for r in rows:
+        ref_s, ref_c = r["ref_spend"], r["ref_customers"]
+        if r["spend"] == 0 and ref_s is None:  # linear with a known CAC
+            ref_s, ref_c = r["cac"], 1.0
+        out.append({"channel": r["channel"], "spend": r["spend"], "customers": r["customers"] or 0.0,
+                    "ltv": r["ltv"], "min_spend": r["min_spend"], "max_spend": r["max_spend"],
+                    "locked": r["locked"], "curve": r["curve"], "elasticity": r["elasticity"],
+                    "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c})
+    return pd.DataFrame(out, columns=["channel", *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
+                                      "locked", "curve", "elasticity", "max_customers", "ref_spend",
+                                      "ref_customers"])
 
 
 def _list(names: list[str], most: int = 4) -> str:

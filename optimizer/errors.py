@@ -30,6 +30,7 @@ class Problem:
     channel: str | None = None
     column: str | None = None
     line_word: str = "line"
+    key: str | None = None  # a scenario file's key, such as adjust[2].cac
 
     def __str__(self) -> str:
         where = []
@@ -39,6 +40,8 @@ class Problem:
             where.append(f"channel {self.channel!r}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
+        if self.key is not None:
+            where.append(f"key {self.key!r}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 

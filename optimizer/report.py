@@ -27,7 +27,7 @@ def format_result(result: Result, max_rows: int = 40) -> str:
         return "\n".join(lines + _notes(result))
     gap = "" if math.isnan(result.gap) else f"; proven within {max(result.gap, 1e-12):.1e} of the optimum"
     lines.append(f"Solved with {_method(result)}{gap}.")
-    lines += ["", *_portfolio(result), "", *_channels(result, max_rows), "", *_budget(result)]
+    lines += ["", *_portfolio(result), "", *_channels(result, max_rows), "", *_budget(result), *_rules(result)]
     return "\n".join(lines + _notes(result))
 
 
@@ -95,6 +95,16 @@ def _budget(result: Result) -> list[str]:
     return [line + "."]
 
 
+def _rules(result: Result) -> list[str]:
+    if not result.rules:
+        return []
+    out = ["", "Rules across channels:"]
+    for r in result.rules:
+        state = f"binding, shadow price {r.shadow_price:.4g} per unit" if r.binding else "holds with room"
+        out.append(f"  - {r.text}: {state}")
+    return out
+
+
 def _notes(result: Result) -> list[str]:
     return ["", "Notes:", *(f"  - {n}" for n in result.notes)] if result.notes else []
 
@@ -103,3 +113,39 @@ def _pct(new: float, old: float) -> str:
     if old == 0 or not math.isfinite(old):
         return "new" if new > 0 else ""
     return percent(new / old - 1)
+
+
+def format_run_line(run) -> str:
+    """One line for a scenario in a batch: its outcome and headline figures."""
+    r = run.result
+    if not r.ok:
+        return f"{run.name}: infeasible: " + "; ".join(r.diagnosis)
+    return (f"{run.name}: LTV:CAC {ratio(r.before.ltv_cac)} -> {ratio(r.after.ltv_cac)}, "
+            f"spend {money(r.after.spend)}, value {money(r.after.value)}")
+
+
+def format_comparison(frame) -> str:
+    """The side-by-side table of :func:`optimizer.scenarios.compare` as aligned text."""
+    shown = {}
+    for figure, row in frame.iterrows():
+        shown[figure] = [_cell(figure, v) for v in row]
+    width = max(len(str(f)) for f in shown) + 2
+    cols = [max(len(str(c)), *(len(v[k]) for v in shown.values())) + 2 for k, c in enumerate(frame.columns)]
+    lines = [f"{'':<{width}}" + "".join(f"{c:>{w}}" for c, w in zip(frame.columns, cols, strict=True))]
+    lines += [f"{f:<{width}}" + "".join(f"{v:>{w}}" for v, w in zip(vals, cols, strict=True))
+              for f, vals in shown.items()]
+    return "\n".join(lines)
+
+
+def _cell(figure: str, value) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or value != value:
+        return "-"
+    if figure == "ltv_cac":
+        return ratio(value)
+    if figure == "customers":
+        return count(value)
+    if figure in ("budget_shadow_price", "marginal_value_per_budget_unit"):
+        return f"{value:.4g}"
+    return money(value)

@@ -46,6 +46,21 @@ class Portfolio:
 
 
 @dataclass(frozen=True)
+class RuleCheck:
+    """A rule across channels in the plan: its row's value, its limit, and its shadow price.
+
+    ``shadow_price`` is what relaxing the rule by one unit of spend would add to the objective.
+    """
+
+    name: str
+    text: str
+    value: float
+    limit: float
+    binding: bool
+    shadow_price: float
+
+
+@dataclass(frozen=True)
 class Result:
     """The outcome of :func:`optimizer.optimize`.
 
@@ -66,6 +81,7 @@ class Result:
     diagnosis: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     rounds: int = 0
+    rules: tuple[RuleCheck, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -73,7 +89,10 @@ class Result:
 
     @property
     def unspent(self) -> float:
-        return 0.0 if self.after is None else max(0.0, self.budget - self.after.spend)
+        if self.after is None:
+            return 0.0
+        left = self.budget - self.after.spend
+        return left if left > 1e-9 * max(self.budget, 1.0) else 0.0  # not a solver's rounding
 
     def to_frame(self) -> pd.DataFrame:
         """The plan, one row per channel (empty when infeasible)."""
@@ -100,6 +119,8 @@ class Result:
             "proven_relative_gap": None if math.isnan(self.gap) else self.gap,
             "lp_rounds": self.rounds,
             "diagnosis": list(self.diagnosis),
+            "rules": [{"name": r.name, "rule": r.text, "binding": r.binding, "shadow_price": r.shadow_price}
+                      for r in self.rules],
             "notes": list(self.notes),
         }
         return _plain(out)

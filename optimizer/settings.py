@@ -60,7 +60,10 @@ class Settings:
 
 
 def parse_amount(text: str | float, reference: float) -> float:
-    """An amount given as a number, or relative to ``reference``: ``"-20%"``, ``"+5%"``, ``"x1.1"``.
+    """An amount as a number, or relative to ``reference``.
+
+    ``"-20%"`` and ``"+5%"`` change it by a percentage, ``"x1.1"`` scales it, ``"+100"`` and
+    ``"-100"`` shift it; a plain number (``800000`` or ``"800000"``) replaces it.
 
     Raises
     ------
@@ -75,10 +78,12 @@ def parse_amount(text: str | float, reference: float) -> float:
             return reference * (1 + float(s[:-1]) / 100)
         if s[:1] in "xX*":
             return reference * float(s[1:])
+        if s[:1] in "+-":
+            return reference + float(s)
         return float(s)
     except ValueError:
         raise UsageError(
-            f"{text!r} is not an amount; write a number (800000), a change ('-20%', '+5%') "
+            f"{text!r} is not an amount; write a number (800000), a change ('-20%', '+5%', '+1000') "
             "or a factor ('x0.9')"
         ) from None
 
