@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -107,3 +108,59 @@ def test_every_command_and_option_has_help(name, command):
     for param in command.params:  # options and arguments alike carry help in Typer
         assert getattr(param, "help", None), f"{name} {param.name} has no help"
     assert run(name, "-h").exit_code == 0
+
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))
+
+
+def test_all_example_scenarios_run_and_only_the_infeasible_one_fails(tmp_path):
+    result = run("run", *SCENARIOS, "--out-dir", tmp_path)
+    assert result.exit_code == 3, result.output
+    assert "0 failed, 1 infeasible: infeasible-tv-contract" in result.stderr
+    written = {p.name for p in tmp_path.iterdir()}
+    for path in SCENARIOS:
+        assert f"{path.stem}.summary.json" in written
+        assert (f"{path.stem}.plan.csv" in written) == (path.stem != "infeasible-tv-contract")
+
+
+def test_infeasible_example_alone_exits_3_with_its_diagnosis(tmp_path):
+    result = run("run", SCENARIOS[0].parent / "infeasible-tv-contract.toml", "--out-dir", tmp_path)
+    assert result.exit_code == 3
+    assert "the minimum spends add up to 1 206 000 but the budget is 985 000" in result.stderr
+    summary = json.loads((tmp_path / "infeasible-tv-contract.summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "infeasible" and summary["changes"]
+
+
+def test_run_keeps_going_past_a_broken_scenario_and_exits_1(write, tmp_path):
+    broken = write("broken.toml", 'channels = "nope.csv"\n')
+    good = SCENARIOS[0].parent / "budget-cut.toml"
+    result = run("run", broken, good, "--out-dir", tmp_path / "o")
+    assert result.exit_code == 1
+    assert "broken: Error:" in result.stderr and "nope.csv" in result.stderr
+    assert (tmp_path / "o" / "budget-cut.plan.csv").exists()
+
+
+def test_run_single_scenario_prints_its_changes_and_command_line_wins(tmp_path):
+    result = run("run", SCENARIOS[0].parent / "budget-cut.toml", "--out-dir", tmp_path, "--max-change", "0.3")
+    assert result.exit_code == 0, result.output
+    assert "budget: 1 970 000 -> 1 576 000 (budget-cut.toml)" in result.stdout
+    assert "max_change: 0.5 -> 0.3 (command line)" in result.stdout
+
+
+def test_compare_prints_and_writes_the_side_by_side_table(tmp_path):
+    out = tmp_path / "cmp.csv"
+    names = ["baseline.toml", "budget-cut.toml", "tv-cac-shock.toml"]
+    result = run("compare", *(SCENARIOS[0].parent / n for n in names), "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "ltv_cac" in result.stdout and "spend: TV" in result.stdout
+    table = pd.read_csv(out).set_index("figure")
+    assert list(table.columns) == ["baseline", "budget-cut", "tv-cac-shock"]
+    assert float(table.loc["spend", "budget-cut"]) == pytest.approx(1_576_000)
+
+
+def test_validate_checks_scenarios_too(write):
+    bad = write("bad.toml", 'extends = "nowhere.toml"\nbudjet = 3\n')
+    result = run("validate", SCENARIOS[0].parent / "digital-floor.toml", bad)
+    assert result.exit_code == 1
+    assert "digital-floor.toml: OK, scenario over 10 channels" in result.stdout
+    assert "did you mean 'budget'" in result.stderr

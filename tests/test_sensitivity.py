@@ -38,3 +38,21 @@ def test_unspent_budget_has_zero_shadow_price():
     result = optimize(inst.frame, budget=budget, objective="profit", budget_mode="at-most")
     assert result.unspent > 0
     assert result.shadow_price == 0
+
+
+def test_rule_shadow_price_equals_finite_difference():
+    from optimizer import GroupRule
+
+    inst = random_instance(13, n=5, with_limits=False)
+    names = tuple(inst.frame.channel[:2])
+    free = optimize(inst.frame, objective="value")
+    cap = float(free.plan.recommended_spend[:2].sum()) * 0.8  # binds
+
+    def value(c):
+        return optimize(inst.frame, objective="value", rules=[GroupRule("g", names, max_spend=c)], tolerance=1e-9)
+
+    result = value(cap)
+    h = cap * 1e-4
+    slope = (value(cap + h).after.value - value(cap - h).after.value) / (2 * h)
+    assert result.rules[0].binding
+    assert result.rules[0].shadow_price == pytest.approx(slope, rel=2e-3)
