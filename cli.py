@@ -83,9 +83,12 @@ def _fail(exc: OptimizerError) -> typer.Exit:
     return typer.Exit(code=exc.exit_code)
 
 
-def _overrides(**options) -> dict:
-    """Command-line settings that were given, as plain values (enums to their text)."""
-    return {k: getattr(v, "value", v) for k, v in options.items() if v is not None}
+SETTING_OPTIONS = ("budget", "budget_mode", "objective", "max_change", "min_ratio", "fixed_costs", "solver", "method")
+
+
+def _overrides(options: dict) -> dict:
+    """The optimizer settings given on the command line, as plain values (enums to their text)."""
+    return {k: getattr(options[k], "value", options[k]) for k in SETTING_OPTIONS if options.get(k) is not None}
 
 
 @app.command()
@@ -113,8 +116,7 @@ def optimize(
 
     Exit codes: 0 a plan was found, 1 bad input, 2 bad options, 3 no plan keeps every rule.
     """
-    settings = _overrides(budget=budget, budget_mode=budget_mode, objective=objective, max_change=max_change,
-                          min_ratio=min_ratio, fixed_costs=fixed_costs, solver=solver, method=method)
+    settings = _overrides(locals())
     try:
         for target in (out, summary_json, lp_file):
             check_target(target)
@@ -156,8 +158,7 @@ def run(
     Options given here override every scenario (command line > scenario > base). Exit codes:
     0 all optimal, 1 a scenario had bad input, 3 a scenario had no feasible plan.
     """
-    overrides = _overrides(budget=budget, budget_mode=budget_mode, objective=objective, max_change=max_change,
-                           min_ratio=min_ratio, fixed_costs=fixed_costs, solver=solver, method=method)
+    overrides = _overrides(locals())
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -183,8 +184,7 @@ def compare(
     method: MethodOpt = None,
 ) -> None:
     """Scenarios side by side: portfolio spend, customers, value, LTV:CAC, shadow price, spend per channel."""
-    overrides = _overrides(budget=budget, budget_mode=budget_mode, objective=objective, max_change=max_change,
-                           min_ratio=min_ratio, fixed_costs=fixed_costs, solver=solver, method=method)
+    overrides = _overrides(locals())
     try:
         check_target(out)
         runs = run_scenarios(scenarios, overrides, on_start=lambda k, p: _progress(k, len(scenarios), p))
