@@ -12,7 +12,8 @@ import typer
 import optimizer
 from optimizer.errors import OptimizerError
 from optimizer.export import check_target, write_csv, write_json
-from optimizer.report import format_comparison, format_result, format_run_line
+from optimizer.ltv import LtvSettings, ltv_from_files, set_ltv
+from optimizer.report import format_comparison, format_ltv, format_result, format_run_line
 from optimizer.scenarios import compare as compare_runs
 from optimizer.scenarios import describe_file, run_scenarios, scenario_summary
 from optimizer.solvers import available_solvers
@@ -255,6 +256,85 @@ def validate(
             failed += 1
     if failed:
         raise typer.Exit(code=1)
+
+
+class ModelChoice(StrEnum):
+    bgnbd = "bgnbd"
+    cohort = "cohort"
+    simple = "simple"
+
+
+class UnitChoice(StrEnum):
+    days = "days"
+    weeks = "weeks"
+    months = "months"
+
+
+@app.command()
+def ltv(
+    transactions: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, metavar="TRANSACTIONS",
+        help="Transaction log (CSV or Parquet): customer_id, date, amount (names set below).")],
+    acquisition: Annotated[Path, typer.Option(
+        exists=True, dir_okay=False, help="Acquisition table (CSV or Parquet): customer_id, channel.")],
+    model: Annotated[ModelChoice, typer.Option(
+        help="bgnbd (BG/NBD + Gamma-Gamma), cohort (observed value + fitted retention tail) or "
+             "simple (AOV x frequency x margin x retention lifetime).")] = ModelChoice.bgnbd,
+    horizon: Annotated[float, typer.Option(help="How far ahead a customer's value counts, in --unit.")] = 36,
+    unit: Annotated[UnitChoice, typer.Option(help="Time unit of the horizon, the discount rate and the model.")
+                    ] = UnitChoice.months,
+    discount: Annotated[float, typer.Option(help="Discount rate per unit, e.g. 0.01 for 1 % a month.")] = 0.01,
+    margin: Annotated[float, typer.Option(help="Gross margin as a fraction of revenue, e.g. 0.3.")] = 1.0,
+    confidence: Annotated[float, typer.Option(help="Level of the interval written next to each LTV.")] = 0.9,
+    min_customers: Annotated[int, typer.Option(
+        help="bgnbd: a channel with fewer customers uses the fit on all customers (pooled).")] = 300,
+    end: Annotated[str | None, typer.Option(
+        help="Last day of the observation (YYYY-MM-DD); later rows are ignored. Default: the log's last date.")
+    ] = None,
+    customer_col: Annotated[str, typer.Option(help="Customer id column in both files.")] = "customer_id",
+    date_col: Annotated[str, typer.Option(help="Date column of the transaction log.")] = "date",
+    amount_col: Annotated[str, typer.Option(help="Amount column of the transaction log (returns negative).")
+                          ] = "amount",
+    channel_col: Annotated[str, typer.Option(help="Channel column of the acquisition table.")] = "channel",
+    date_format: Annotated[str | None, typer.Option(
+        help="strftime format of the dates, e.g. %d.%m.%Y. Default: ISO 8601 or YYYYMMDD.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", dir_okay=False, help="Write LTV per channel (with intervals) to this CSV file.")] = None,
+) -> None:
+    """Expected lifetime value of a newly acquired customer, per acquisition channel."""
+    try:
+        check_target(out)
+        settings = LtvSettings(model.value, horizon, unit.value, discount, margin, confidence, min_customers)
+        result = ltv_from_files(transactions, acquisition, settings, end, customer_col, date_col, amount_col,
+                                channel_col, date_format)
+        if out is not None:
+            write_csv(result.to_frame(), out)
+    except OptimizerError as exc:
+        raise _fail(exc) from None
+    typer.echo(format_ltv(result))
+    if out is not None:
+        typer.echo(f"\nLTV per channel written to {out}")
+
+
+@app.command(name="set-ltv")
+def set_ltv_command(
+    channels: ChannelsArg,
+    ltv_table: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, metavar="LTV_TABLE",
+        help="LTV per channel: channel, ltv (as `ltvcac ltv` writes).")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", dir_okay=False, help="The channel table with the new ltv column.")],
+) -> None:
+    """Put estimated LTVs into a channel table, matching channels by name."""
+    try:
+        check_target(out)
+        table, notes = set_ltv(channels, ltv_table)
+        write_csv(table, out)
+    except OptimizerError as exc:
+        raise _fail(exc) from None
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f"Channel table with LTVs written to {out}")
 
 
 @app.command()

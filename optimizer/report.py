@@ -149,3 +149,19 @@ def _cell(figure: str, value) -> str:
     if figure in ("budget_shadow_price", "marginal_value_per_budget_unit"):
         return f"{value:.4g}"
     return money(value)
+
+
+def format_ltv(result) -> str:
+    """LTV per channel with its interval and how it was estimated."""
+    s = result.settings
+    level = f"{s.confidence:.0%}"
+    lines = [f"LTV of a new customer: {s.model}, horizon {s.horizon:g} {s.unit}, discount {s.discount:g} per "
+             f"{s.unit[:-1]}, margin {s.margin:g}", ""]
+    t = result.table
+    width = max(8, *(len(c) for c in t["channel"]))
+    lines.append(f"{'Channel':<{width}}{'customers':>11}{'repeat':>9}{'LTV':>12}   {level + ' interval':<24}fit")
+    for r in t.itertuples():
+        interval = f"{money(r.ltv_low)} - {money(r.ltv_high)}"
+        lines.append(f"{r.channel:<{width}}{r.customers:>11}{r.repeat_customers:>9}{money(r.ltv):>12}   "
+                     f"{interval:<24}{r.fit}")
+    return "\n".join(lines + _notes(result))

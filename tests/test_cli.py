@@ -164,3 +164,27 @@ def test_validate_checks_scenarios_too(write):
     assert result.exit_code == 1
     assert "digital-floor.toml: OK, scenario over 10 channels" in result.stdout
     assert "did you mean 'budget'" in result.stderr
+
+
+def test_ltv_command_writes_a_table_that_set_ltv_puts_into_the_channel_table(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    out, channels = tmp_path / "ltv.csv", tmp_path / "channels.csv"
+    result = run("ltv", root / "transactions.csv", "--acquisition", root / "acquisition.csv", "--horizon", "24",
+                 "--unit", "months", "--discount", "0.01", "--margin", "0.3", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "90% interval" in result.stdout and "returns" in result.stdout
+    ltv = pd.read_csv(out)
+    assert {"channel", "ltv", "ltv_low", "ltv_high", "fit"} <= set(ltv.columns)
+    result = run("set-ltv", root / "channels.csv", out, "--out", channels)
+    assert result.exit_code == 0 and "no LTV for 'Connected TV'" in result.stderr
+    merged = pd.read_csv(channels).set_index("channel")
+    assert merged.loc["TV", "ltv"] == pytest.approx(ltv.set_index("channel").loc["TV", "ltv"])
+    assert run("optimize", channels, "-q").exit_code == 0
+
+
+def test_ltv_command_reports_bad_input(write, tmp_path):
+    log = write("log.csv", "customer_id,date,amount\na,2024-01-01,10\n")
+    acq = write("acq.csv", "customer_id,channel\nb,X\n")
+    result = run("ltv", log, "--acquisition", acq, "--out", tmp_path / "x.csv")
+    assert result.exit_code == 1 and "no acquisition channel" in result.stderr
+    assert not (tmp_path / "x.csv").exists()

@@ -1,0 +1,156 @@
+"""LTV per channel: published BG/NBD results on CDNOW, recovery of known parameters, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimizer import InputError
+from optimizer.bgnbd import BgNbd, fit_bgnbd, fit_gamma_gamma
+from optimizer.ltv import LtvSettings, bgnbd_value, estimate_ltv
+from optimizer.synthetic import ChannelTruth, simulate
+from optimizer.transactions import read_acquisition, read_transactions, summarize
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+needs_cdnow = pytest.mark.skipif(not (SHARED / "cdnow_customers_summary.csv").exists(),
+                                 reason="../shared/data (CDNOW) is not beside this checkout")
+PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie and Lee (2005)
+
+
+def _assert_published(model: BgNbd):
+    for name, value in PUBLISHED.items():
+        assert round(getattr(model, name), 3) == value, name
+    assert round(model.loglik, 1) == -9582.4
+
+
+@pytest.fixture(scope="module")
+def cdnow_raw_summary():
+    raw = pd.read_csv(SHARED / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                      names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"date": str})
+    purchases = read_transactions(raw[["customer_id", "date", "amount"]])
+    summary = summarize(purchases.frame, "weeks", "1997-09-30")
+    summary.index = summary.index.astype(int)
+    return summary.sort_index()
+
+
+@needs_cdnow
+def test_bgnbd_reproduces_published_estimates_from_the_summary_file():
+    data = pd.read_csv(SHARED / "cdnow_customers_summary.csv")
+    _assert_published(fit_bgnbd(data.frequency, data.recency, data["T"]))
+
+
+@needs_cdnow
+def test_our_summary_of_the_raw_log_equals_the_published_summary(cdnow_raw_summary):
+    published = pd.read_csv(SHARED / "cdnow_customers_summary.csv").set_index("ID")
+    assert (cdnow_raw_summary.frequency == published.frequency).all()
+    assert (cdnow_raw_summary.recency.round(2) == published.recency).all()
+    assert (cdnow_raw_summary["T"].round(2) == published["T"]).all()
+    s = cdnow_raw_summary
+    _assert_published(fit_bgnbd(s.frequency, s.recency, s["T"]))
+
+
+@needs_cdnow
+def test_worked_example_expects_1_226_purchases():
+    data = pd.read_csv(SHARED / "cdnow_customers_summary.csv")
+    model = fit_bgnbd(data.frequency, data.recency, data["T"])
+    assert round(model.expected_given(39, 2, 30.43, 38.86), 3) == 1.226
+
+
+@needs_cdnow
+def test_gamma_gamma_on_cdnow_matches_the_lifetimes_documentation(cdnow_raw_summary):
+    # lifetimes' docs fit Gamma-Gamma to the same 946 repeat customers: p 6.25, q 3.74, v 15.44
+    s = cdnow_raw_summary
+    gg = fit_gamma_gamma(s.frequency, s.monetary_value)
+    assert (round(gg.p, 2), round(gg.q, 2), round(gg.gamma, 2)) == (6.25, 3.74, 15.44)
+
+
+TRUTH = {"Search": ChannelTruth(6000, 0.30, 5.0, 0.8, 2.8, 6.0, 4.0, 30.0),
+         "Social": ChannelTruth(5000, 0.50, 7.0, 1.2, 2.0, 5.0, 3.5, 20.0)}
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    log, acq = simulate(TRUTH, acquisition_units=26, observe_units=104, seed=3)
+    return read_transactions(log), read_acquisition(acq)
+
+
+def test_recovers_known_parameters_per_channel(synthetic):
+    purchases, acquisition = synthetic
+    settings = LtvSettings(model="bgnbd", horizon=52, unit="weeks", discount=0.0)
+    table = estimate_ltv(purchases, acquisition, settings).table.set_index("channel")
+    for name, truth in TRUTH.items():
+        row = table.loc[name]
+        assert row.fit == "per channel"
+        for p in ("r", "alpha", "a", "b"):  # within 25 %: 5 000 customers, two years
+            assert row[p] == pytest.approx(getattr(truth, p), rel=0.25), (name, p)
+        assert row.mean_spend == pytest.approx(truth.p * truth.gamma / (truth.q - 1), rel=0.08)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "cohort"])
+def test_ltv_interval_covers_the_true_value(synthetic, model):
+    purchases, acquisition = synthetic
+    settings = LtvSettings(model=model, horizon=52, unit="weeks", discount=0.002, margin=0.4)
+    table = estimate_ltv(purchases, acquisition, settings).table.set_index("channel")
+    for name, t in TRUTH.items():
+        spend = t.p * t.gamma / (t.q - 1)
+        true = bgnbd_value(np.array([t.r, t.alpha, t.a, t.b]), spend, spend, settings)
+        row = table.loc[name]
+        assert row.ltv_low <= row.ltv <= row.ltv_high
+        assert row.ltv == pytest.approx(true, rel=0.1), name
+        assert row.ltv_low * 0.95 <= true <= row.ltv_high * 1.05, name
+
+
+def test_simple_method_is_lower_over_long_horizons_as_documented(synthetic):
+    purchases, acquisition = synthetic
+    kw = dict(horizon=52, unit="weeks", discount=0.0)
+    simple = estimate_ltv(purchases, acquisition, LtvSettings(model="simple", **kw)).table
+    model = estimate_ltv(purchases, acquisition, LtvSettings(model="bgnbd", **kw)).table
+    assert (simple.ltv < model.ltv).all()
+    assert (simple.ltv_low <= simple.ltv).all() and (simple.ltv <= simple.ltv_high).all()
+
+
+def test_longer_horizon_and_lower_discount_raise_ltv(synthetic):
+    purchases, acquisition = synthetic
+    base = estimate_ltv(purchases, acquisition, LtvSettings(horizon=12, unit="months", discount=0.01)).table.ltv
+    longer = estimate_ltv(purchases, acquisition, LtvSettings(horizon=24, unit="months", discount=0.01)).table.ltv
+    cheaper = estimate_ltv(purchases, acquisition, LtvSettings(horizon=12, unit="months", discount=0.0)).table.ltv
+    assert (longer > base).all() and (cheaper > base).all()
+
+
+def test_returns_net_per_day_and_are_counted():
+    log = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b"],
+                        "date": ["2024-01-01", "2024-01-01", "2024-02-01", "2024-01-05", "2024-01-09"],
+                        "amount": [100, -30, 0, 50, -50]})
+    p = read_transactions(log)
+    days = p.frame.set_index(["customer_id", p.frame.date.dt.strftime("%m-%d")]).amount.to_dict()
+    assert days == {("a", "01-01"): 70, ("a", "02-01"): 0, ("b", "01-05"): 50}  # b's return alone: no purchase
+    assert "2 rows with negative amounts" in p.notes[0] and "1 rows are free items" in p.notes[0]
+    assert "1 days with only returns are not purchases" in p.notes[0]
+
+
+def test_bad_transaction_logs_name_line_and_column(write):
+    path = write("t.csv", "customer_id,date,amount\na,2024-01-01,10\n,2024-13-01,x\nb,yesterday,5\n")
+    with pytest.raises(InputError) as info:
+        read_transactions(path)
+    text = str(info.value)
+    assert "line 3, column 'customer_id': the customer id is empty" in text
+    assert "line 3, column 'date': '2024-13-01' is not a date" in text
+    assert "line 4, column 'date': 'yesterday' is not a date" in text
+    assert "line 3, column 'amount': 'x' is not an amount" in text
+    with pytest.raises(InputError, match="the date column 'when' is missing; name yours with --date-col"):
+        read_transactions(path, date_col="when")
+
+
+def test_customers_without_channel_and_channels_without_repeat_buyers(write):
+    log = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "date": ["2024-01-01", "2024-02-01", "2024-01-01",
+                                                                       "2024-01-03"], "amount": [10, 20, 30, 5]})
+    with pytest.raises(InputError, match="1 customers have no acquisition channel"):
+        estimate_ltv(read_transactions(log), pd.Series({"a": "X", "b": "Y"}), LtvSettings())
+    with pytest.raises(InputError, match=r"channel 'Y'.*no customer of this channel bought twice"):
+        estimate_ltv(read_transactions(log), pd.Series({"a": "X", "b": "Y", "c": "Y"}), LtvSettings())
+    acq = write("acq.csv", "customer_id,channel\na,X\na,Y\n")
+    with pytest.raises(InputError, match="two different channels"):
+        read_acquisition(acq)
