@@ -19,6 +19,7 @@ bootstrap over customers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,7 +85,7 @@ def estimate_ltv(purchases: Purchases, acquisition: pd.Series, settings: LtvSett
     summary["channel"] = channel
     rows = []
     method = {"simple": _simple, "cohort": _cohort, "bgnbd": _bgnbd}[settings.model]
-    pooled = _pooled_fits(summary) if settings.model == "bgnbd" else None
+    pooled = functools.cache(lambda: _pooled_fits(summary))  # fitted only if a small channel needs it
     _check_repeat_buyers(summary, settings, purchases.source)
     for name, group in summary.groupby("channel", sort=True):
         days = purchases.frame[purchases.frame["customer_id"].isin(group.index)] if settings.model != "bgnbd" else None
@@ -111,7 +112,7 @@ def bgnbd_value(bg: BgNbd | np.ndarray, mean_spend: float, first_value: float, s
 def _bgnbd(group: pd.DataFrame, _days, settings: LtvSettings, pooled) -> dict:
     own = len(group) >= settings.min_customers
     bg, gg = (fit_bgnbd(group.frequency, group.recency, group["T"]),
-              fit_gamma_gamma(group.frequency, group.monetary_value)) if own else pooled
+              fit_gamma_gamma(group.frequency, group.monetary_value)) if own else pooled()
     first = float(group.first_value.mean())
     value = bgnbd_value(bg, gg.mean_spend, first, settings)
     se = _delta_se(bg, gg, first, group.first_value.std(ddof=1) / np.sqrt(len(group)), settings)
