@@ -13,7 +13,9 @@ import pandas as pd
 from optimizer.channels import Channels, read_channels
 from optimizer.engine import Problem, Solution, maximize, maximize_ratio
 from optimizer.errors import UsageError
+from optimizer.explain import explain
 from optimizer.export import write_lp
+from optimizer.lagrangian import channel_coefficients
 from optimizer.limits import Limits, budget_conflicts, channel_limits
 from optimizer.lp import Grid, Objective, Row, build, lp_names
 from optimizer.plan import plan_frame
@@ -106,8 +108,9 @@ def optimize(
 
 class _Outcome:
     def __init__(self, solution: Solution | None, diagnosis: tuple[str, ...] = (), lam: float = 0.0,
-                 solved_as: Goal | None = None):
+                 solved_as: Goal | None = None, problem: Problem | None = None):
         self.solution, self.diagnosis, self.lam, self.solved_as = solution, diagnosis, lam, solved_as
+        self.problem = problem  # the model whose multipliers the solution carries
 
 
 class _Run:
@@ -159,7 +162,7 @@ class _Run:
                                   self.settings.tolerance, self.floor, self.progress)
         if sol.status != "optimal":
             return _Outcome(None, ("no plan keeps every rule",))
-        return _Outcome(sol, lam=lam)
+        return _Outcome(sol, lam=lam, problem=problem)
 
     def write_lp(self, sol: Solution, path) -> None:
         """The last LP solved, or, after the multiplier method, the LP of the same model."""
@@ -181,7 +184,7 @@ class _Run:
         sol = maximize(problem, objective, self.grid, self.settings.tolerance, abs_tol, progress=self.progress)
         if sol.status != "optimal":
             return _Outcome(None, ("no plan keeps every rule together; the LP found no solution",))
-        return _Outcome(sol, solved_as=solved_as or goal)
+        return _Outcome(sol, solved_as=solved_as or goal, problem=problem)
 
     def ratio_of(self, spend: np.ndarray) -> float:
         value = float(self.table.ltv @ self.table.curves.customers(spend))
@@ -238,9 +241,26 @@ def _result(table: Channels, limits: Limits, settings: Settings, outcome: _Outco
     shadow, marginal = _budget_sensitivity(settings, limits, outcome, after)
     gap = _proven_gap(sol)
     plan = plan_frame(table, limits, spend)
+    problem = outcome.problem
     checks = _rule_checks(extra, spend, sol.duals, settings, after)
+    plan = _explained(plan, table, limits, problem, sol, extra, checks, settings, after, marginal)
     return Result("optimal", plan=plan, after=after, shadow_price=shadow, marginal_value=marginal,
                   gap=gap, rounds=sol.rounds, rules=checks, **base)
+
+
+def _explained(plan, table, limits, problem, sol, extra, checks, settings, after, marginal) -> pd.DataFrame:
+    """The plan with what holds each channel, its shadow price, a reason and its LTV/CAC ranges."""
+    if sol.objective is None:  # a plan that needed no solve has no multipliers to explain it by
+        return plan
+    a, b, _ = channel_coefficients(problem, sol.objective, sol.duals)
+    binding = [(rr.text, (rr.row.q != 0) | (rr.row.p != 0)) for rr, c in zip(extra, checks, strict=True) if c.binding]
+    floor = settings.min_ratio
+    if floor is not None and abs(after.ltv_cac - floor) <= 1e-6 * floor:
+        binding.append((f"the ratio floor LTV:CAC >= {floor:g}", np.ones(len(table), bool)))
+    if marginal is None or not np.isfinite(marginal) or (not limits.exact and after.spend < limits.budget * (1 - 1e-9)):
+        free = plan["bound"].to_numpy() == "none"
+        marginal = float(np.median(plan["marginal_ltv_cac"][free])) if free.any() else marginal
+    return explain(plan, table, limits, (a, b), binding, settings.objective, after.cost, marginal)
 
 
 def _rule_checks(extra: list[RuleRow], spend: np.ndarray, duals: dict, settings: Settings,

@@ -16,14 +16,7 @@ def lagrangian_bound(problem, objective, duals: dict[str, float]) -> tuple[float
     Every multiplier is first given the sign that keeps the bound valid (any such choice is
     valid; the LP's duals make it tight).
     """
-    a, b = objective.alpha.astype(float).copy(), objective.beta.astype(float).copy()
-    constant = objective.constant
-    for row in problem.rows:
-        y = duals.get(row.name, 0.0)
-        y = max(y, 0.0) if row.sense == "<=" else min(y, 0.0) if row.sense == ">=" else y
-        a -= y * row.p
-        b += y * row.q
-        constant += y * row.rhs
+    a, b, constant = channel_coefficients(problem, objective, duals)
     curves, lo, hi = problem.curves, problem.lo, problem.hi
     with np.errstate(divide="ignore", invalid="ignore"):
         stationary = np.where(a > 0, curves.spend_at_marginal(b / np.where(a > 0, a, 1.0)), lo)
@@ -32,3 +25,21 @@ def lagrangian_bound(problem, objective, duals: dict[str, float]) -> tuple[float
     pick = np.argmax(scores, axis=0)
     cols = np.arange(len(lo))
     return float(constant + scores[pick, cols].sum()), candidates[pick, cols]
+
+
+def channel_coefficients(problem, objective, duals: dict[str, float]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Each channel's Lagrangian ``a * customers(x) - b * x`` and the constant, for these multipliers.
+
+    ``a * marginal(x) - b`` is then what one more unit of the channel's spend is worth to the
+    objective once every rule's price is paid: zero for a free channel, a limit's shadow price
+    for a channel held at that limit.
+    """
+    a, b = objective.alpha.astype(float).copy(), objective.beta.astype(float).copy()
+    constant = objective.constant
+    for row in problem.rows:
+        y = duals.get(row.name, 0.0)
+        y = max(y, 0.0) if row.sense == "<=" else min(y, 0.0) if row.sense == ">=" else y
+        a -= y * row.p
+        b += y * row.q
+        constant += y * row.rhs
+    return a, b, constant
