@@ -10,12 +10,15 @@ from typing import Annotated
 import typer
 
 import optimizer
+from optimizer.charts import save_charts
 from optimizer.errors import OptimizerError
-from optimizer.export import check_target, write_csv, write_json
+from optimizer.export import atomic_write, check_target, write_csv, write_json
+from optimizer.frontier import frontier
+from optimizer.html_report import render_report
 from optimizer.ltv import LtvSettings, ltv_from_files, set_ltv
-from optimizer.report import format_comparison, format_ltv, format_result, format_run_line
+from optimizer.report import format_comparison, format_frontier, format_ltv, format_result, format_run_line
 from optimizer.scenarios import compare as compare_runs
-from optimizer.scenarios import describe_file, run_scenarios, scenario_summary
+from optimizer.scenarios import describe_file, load_source, run_scenarios, scenario_summary
 from optimizer.solvers import available_solvers
 
 app = typer.Typer(
@@ -75,6 +78,10 @@ SolverOpt = Annotated[SolverChoice | None, typer.Option(help="LP solver: 'highs'
 MethodOpt = Annotated[MethodChoice | None, typer.Option(
     help="'auto' (default) solves a budget-only model exactly by its multiplier and others by "
          "refined LPs; 'lp' always uses LPs.")]
+PlotOpt = Annotated[Path | None, typer.Option(
+    file_okay=False, help="Write charts (PNG and SVG) to this folder: allocation, response curves (and frontier).")]
+SourceArg = Annotated[Path, typer.Argument(
+    exists=True, dir_okay=False, metavar="CHANNELS.csv|SCENARIO.toml", help="A channel table or a scenario file.")]
 ScenariosArg = Annotated[list[Path], typer.Argument(
     exists=True, dir_okay=False, metavar="SCENARIO...", help="Scenario files (TOML), see scenarios/.")]
 
@@ -111,6 +118,7 @@ def optimize(
         dir_okay=False, help="Write the LP model (CPLEX LP format), with the channels' names.")] = None,
     decimal_comma: Annotated[bool, typer.Option(
         help="Write the CSV as Nordic/European Excel reads it: ';' between cells, ',' for decimals.")] = False,
+    plot: PlotOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Recommend spend per channel that maximizes LTV:CAC (or another objective) under the budget.
@@ -126,6 +134,7 @@ def optimize(
             write_csv(result.to_frame(), out, decimal_comma=decimal_comma)
         if summary_json is not None:
             write_json(result.summary(), summary_json)
+        charts = save_charts(plot, result) if plot is not None and result.ok else []
     except OptimizerError as exc:
         raise _fail(exc) from None
     if not quiet or not result.ok:
@@ -134,6 +143,8 @@ def optimize(
         raise typer.Exit(code=EXIT_INFEASIBLE)
     if not quiet and out is not None:
         typer.echo(f"\nPlan written to {out}")
+    if not quiet and charts:
+        typer.echo(f"Charts written to {plot}: {', '.join(p.name for p in charts)}")
 
 
 @app.command()
@@ -152,6 +163,7 @@ def run(
     method: MethodOpt = None,
     decimal_comma: Annotated[bool, typer.Option(
         help="Write the CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")] = False,
+    plot: PlotOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the one-line outcome per scenario.")] = False,
 ) -> None:
     """Run scenario files: write each one's plan and summary, keep going past failures.
@@ -167,6 +179,8 @@ def run(
     runs = run_scenarios(scenarios, overrides, on_start=lambda k, p: _progress(k, len(scenarios), p))
     for one in runs:
         _report_run(one, out_dir, decimal_comma, quiet or len(runs) > 1)
+        if plot is not None and one.result is not None and one.result.ok:
+            save_charts(plot, one.result, stem=one.name)
     _finish(runs)
 
 
@@ -202,6 +216,75 @@ def compare(
             reasons = "\n".join(f"  - {d}" for d in one.result.diagnosis)
             typer.echo(f"\n{one.name}: no plan keeps every rule:\n{reasons}", err=True)
     _finish(runs, quiet=True)
+
+
+@app.command(name="frontier")
+def frontier_command(
+    source: SourceArg,
+    start: Annotated[str, typer.Option("--from", help="Lowest budget: a number or a change of today's total "
+                                                      "(--from=-50%).")] = "-50%",
+    stop: Annotated[str, typer.Option("--to", help="Highest budget: a number or a change (--to=+50%).")] = "+50%",
+    steps: Annotated[int, typer.Option(min=2, help="Number of budgets, evenly spaced, ends included.")] = 21,
+    target: Annotated[float, typer.Option(help="Mark the budget where the best LTV:CAC crosses this.")] = 3.0,
+    max_change: MaxChangeOpt = None,
+    fixed_costs: FixedOpt = None,
+    solver: SolverOpt = None,
+    method: MethodOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", dir_okay=False, help="Write every point (with each channel's spend) to this CSV.")] = None,
+    plot: PlotOpt = None,
+) -> None:
+    """The efficient frontier: the best value, customers and LTV:CAC for each budget in a range."""
+    overrides = _overrides(locals())
+    try:
+        check_target(out)
+        scenario = load_source(source, overrides)
+        with typer.progressbar(length=steps, label="budgets", file=sys.stderr) as bar:
+            front = frontier(scenario.channels, start, stop, steps, target, progress=lambda k, n: bar.update(1),
+                             rules=list(scenario.rules), **_sweep_settings(scenario.settings))
+        if out is not None:
+            write_csv(front.to_frame(), out)
+        if plot is not None:
+            save_charts(plot, front.current, front, stem=scenario.name)
+    except OptimizerError as exc:
+        raise _fail(exc) from None
+    typer.echo(format_frontier(front))
+
+
+@app.command()
+def report(
+    source: SourceArg,
+    out: Annotated[Path, typer.Option("--out", "-o", dir_okay=False, help="The HTML file to write.")] = Path(
+        "report.html"),
+    with_frontier: Annotated[bool, typer.Option(
+        "--frontier/--no-frontier", help="Include the efficient frontier (today's budget -50 % to +50 %).")] = True,
+    budget: BudgetOpt = None,
+    objective: ObjectiveOpt = None,
+    max_change: MaxChangeOpt = None,
+    min_ratio: MinRatioOpt = None,
+    fixed_costs: FixedOpt = None,
+) -> None:
+    """One self-contained HTML page: portfolio summary, plan with reasons, rules and charts."""
+    overrides = _overrides(locals())
+    try:
+        check_target(out)
+        scenario = load_source(source, overrides)
+        result = scenario.run()
+        front = None
+        if with_frontier and result.ok:
+            front = frontier(scenario.channels, "-50%", "+50%", 21, rules=list(scenario.rules),
+                             **_sweep_settings(scenario.settings))
+        page = render_report(result, f"ltvcac: {scenario.name}", scenario.description, scenario.changes, front)
+        atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    except OptimizerError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Report written to {out}" + ("" if result.ok else " (no plan keeps every rule: see the page)"))
+    if not result.ok:
+        raise typer.Exit(code=EXIT_INFEASIBLE)
+
+
+def _sweep_settings(settings: dict) -> dict:
+    return {k: settings[k] for k in ("max_change", "fixed_costs", "solver", "method") if k in settings}
 
 
 def _progress(k: int, n: int, path: Path) -> None:

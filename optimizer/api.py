@@ -93,7 +93,7 @@ def optimize(
         conflicts += rule_conflicts(extra, limits.lo, limits.hi, problem.rows[0], solver_name)
     before = _portfolio(table, table.spend, settings.fixed_costs)
     notes = table.notes + solver_notes + _setting_notes(table, settings)
-    base = dict(settings=settings, solver=solver_name, budget=amount, before=before, notes=notes)
+    base = dict(settings=settings, solver=solver_name, budget=amount, before=before, notes=notes, channels=table)
     if conflicts:
         _write_lp_anyway(lp_file, problem, table, limits)
         return Result("infeasible", diagnosis=tuple(conflicts), **base)

@@ -165,3 +165,22 @@ def format_ltv(result) -> str:
         lines.append(f"{r.channel:<{width}}{r.customers:>11}{r.repeat_customers:>9}{money(r.ltv):>12}   "
                      f"{interval:<24}{r.fit}")
     return "\n".join(lines + _notes(result))
+
+
+def format_frontier(front) -> str:
+    """The frontier as a table, with where the best LTV:CAC crosses the target."""
+    p = front.points
+    lines = [f"{'budget':>12}{'value':>14}{'customers':>11}{'LTV:CAC':>9}{'marginal':>10}"]
+    for r in p.itertuples():
+        if r.status != "optimal":
+            lines.append(f"{money(r.budget):>12}  {r.status}: no plan keeps every rule at this budget")
+            continue
+        lines.append(f"{money(r.budget):>12}{money(r.value):>14}{count(r.customers):>11}{ratio(r.ltv_cac):>9}"
+                     f"{ratio(r.marginal_value):>10}")
+    if front.crossing is not None:
+        lines.append(f"\nThe best LTV:CAC reaches {front.target:g}x at a budget of {money(front.crossing)}.")
+    else:
+        reached = p["ltv_cac"].dropna()  # budgets no plan can meet have no ratio
+        side = "above" if (reached > front.target).all() else "below"
+        lines.append(f"\nThe best LTV:CAC stays {side} {front.target:g}x over the budgets plans can meet.")
+    return "\n".join(lines)

@@ -82,6 +82,7 @@ class Result:
     notes: tuple[str, ...] = ()
     rounds: int = 0
     rules: tuple[RuleCheck, ...] = ()
+    channels: object = None  # the Channels the plan is for (their curves, for charts)
 
     @property
     def ok(self) -> bool:

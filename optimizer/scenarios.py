@@ -269,3 +269,18 @@ def describe_file(path: str | Path) -> str:
         lines = [f"{path}: OK, {len(table)} channels"]
     return "\n".join(lines + [f"  note: {n}" for n in (s.channels.notes if path.suffix.lower() == ".toml"
                                                        else table.notes)])
+
+
+def load_source(path: str | Path, overrides: dict | None = None) -> Scenario:
+    """A scenario file, or a channel table as a scenario with no rules and the given settings."""
+    path = Path(path)
+    if path.suffix.lower() == ".toml":
+        return load_scenario(path, overrides)
+    channels = read_channels(path)
+    values = {**DEFAULTS, "budget": float(channels.spend.sum())}
+    log = []
+    for key, value in (overrides or {}).items():
+        new = parse_amount(value, values["budget"]) if key == "budget" else value
+        log.append(f"{key}: {_show(key, values[key])} -> {_show(key, new)} (command line)")
+        values[key] = new
+    return Scenario(path.stem, path, "", channels, values, (), tuple(log))

@@ -188,3 +188,46 @@ def test_ltv_command_reports_bad_input(write, tmp_path):
     result = run("ltv", log, "--acquisition", acq, "--out", tmp_path / "x.csv")
     assert result.exit_code == 1 and "no acquisition channel" in result.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_plan_csv_explains_each_channel(example, tmp_path):
+    out = tmp_path / "plan.csv"
+    assert run("optimize", example, "--out", out, "-q").exit_code == 0
+    plan = pd.read_csv(out).set_index("channel")
+    assert {"held_by", "limit_shadow_price", "reason", "ltv_range_low", "ltv_range_high",
+            "cac_range_low", "cac_range_high"} <= set(plan.columns)
+    assert plan.loc["Affiliates", "held_by"] == "max_spend"
+    assert plan.loc["Affiliates", "reason"].startswith("capped by its max_spend (200 000)")
+
+
+def test_frontier_command_writes_points_and_charts(example, tmp_path):
+    out, charts = tmp_path / "front.csv", tmp_path / "charts"
+    result = run("frontier", example, "--from=-50%", "--to=+50%", "--steps", "6", "--target", "3.5",
+                 "--out", out, "--plot", charts)
+    assert result.exit_code == 0, result.output
+    assert "The best LTV:CAC reaches 3.5x at a budget of" in result.stdout
+    points = pd.read_csv(out)
+    assert len(points) == 6 and "spend: TV" in points.columns
+    assert {p.name for p in charts.iterdir()} >= {"channels.frontier.png", "channels.allocation.svg"}
+
+
+def test_report_command_writes_one_html_page(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    out = tmp_path / "report.html"
+    result = run("report", root / "baseline.toml", "--out", out, "--no-frontier")
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") == 2 and "Søk (paid search)" in page
+    result = run("report", root / "infeasible-tv-contract.toml", "--out", tmp_path / "bad.html")
+    assert result.exit_code == 3 and "minimum spends add up to" in (tmp_path / "bad.html").read_text()
+
+
+def test_optimize_plot_writes_the_charts(example, tmp_path):
+    assert run("optimize", example, "-q", "--plot", tmp_path).exit_code == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"allocation.png", "allocation.svg", "curves.png", "curves.svg"}
+
+
+def test_written_files_are_readable_by_others(example, tmp_path):
+    out = tmp_path / "plan.csv"
+    run("optimize", example, "-q", "--out", out)
+    assert out.stat().st_mode & 0o044  # not the 0600 of a temporary file

@@ -1,0 +1,137 @@
+"""Charts of a plan, its frontier and its response curves: data here, drawing on matplotlib Figures.
+
+Each ``*_data`` function returns the numbers a chart shows (what the tests check); each ``plot_*``
+draws them on an Axes (a new Figure when none is given) and returns it, so notebooks can embed
+them. Shades of grey, hatching and distinct markers keep the charts readable when printed in grey.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from optimizer.export import atomic_write
+from optimizer.formatting import money
+from optimizer.result import Result
+
+CURRENT = dict(facecolor="white", edgecolor="black", hatch="///")
+RECOMMENDED = dict(facecolor="0.3", edgecolor="black")
+_MONEY = FuncFormatter(lambda v, _: money(v))
+
+
+def allocation_data(result: Result) -> pd.DataFrame:
+    """Current and recommended spend per channel, largest recommendation first."""
+    plan = result.plan[["channel", "current_spend", "recommended_spend"]]
+    return plan.sort_values("recommended_spend", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def curve_data(result: Result, points: int = 120) -> pd.DataFrame:
+    """Each channel's response curve over 0 .. 1.5 x the larger of its current and recommended spend."""
+    channels, plan = result.channels, result.plan
+    rows = []
+    for i, r in enumerate(plan.itertuples()):
+        top = 1.5 * max(r.current_spend, r.recommended_spend, 1.0)
+        if np.isfinite(r.max_allowed):
+            top = max(top, min(r.max_allowed * 1.05, 3 * top))
+        x = np.linspace(0, top, points)
+        customers = channels.curves.customers_along(i, x)
+        rows.append(pd.DataFrame({"channel": r.channel, "spend": x, "customers": customers}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def plot_allocation(result: Result, ax=None):
+    """Horizontal bars: current (hatched) and recommended (grey) spend per channel."""
+    ax = ax or _axes((8, 0.45 * len(result.plan) + 1.5))
+    data = allocation_data(result).iloc[::-1]
+    y = np.arange(len(data))
+    ax.barh(y + 0.2, data["current_spend"], height=0.4, label="current", **CURRENT)
+    ax.barh(y - 0.2, data["recommended_spend"], height=0.4, label="recommended", **RECOMMENDED)
+    ax.set_yticks(y, data["channel"])
+    ax.xaxis.set_major_formatter(_MONEY)
+    ax.set_xlabel("spend per period")
+    ax.set_title(f"Spend per channel: current and recommended (LTV:CAC {result.before.ltv_cac:.2f}x -> "
+                 f"{result.after.ltv_cac:.2f}x)")
+    ax.legend(loc="lower right")
+    ax.grid(axis="x", color="0.85")
+    return ax
+
+
+def plot_frontier(front, ax=None):
+    """Best value by budget (solid), best LTV:CAC (dashed, right axis), today's and the best plan."""
+    ax = ax or _axes((8, 5))
+    p = front.points
+    ax.plot(p["budget"], p["value"], color="black", label="best value for the budget")
+    ax.xaxis.set_major_formatter(_MONEY)
+    ax.yaxis.set_major_formatter(_MONEY)
+    ax.set_xlabel("budget")
+    ax.set_ylabel("customer lifetime value")
+    now = front.current
+    ax.plot([now.before.spend], [now.before.value], "o", mfc="white", mec="black", ms=9, label="today's plan")
+    ax.plot([now.after.spend], [now.after.value], "*", color="black", ms=14, label="recommended at today's budget")
+    right = ax.twinx()
+    right.plot(p["budget"], p["ltv_cac"], "--", color="0.45", label="best LTV:CAC (right axis)")
+    right.axhline(front.target, color="0.6", lw=0.8, ls=":", label=f"target LTV:CAC {front.target:g}x")
+    right.set_ylabel("LTV:CAC")
+    if front.crossing is not None:
+        ax.axvline(front.crossing, color="0.5", ls=":", lw=1)
+        ax.annotate(f"LTV:CAC {front.target:g}x at {money(front.crossing)}", (front.crossing, ax.get_ylim()[0]),
+                    xytext=(5, 10), textcoords="offset points", fontsize=9)
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.figure.legend(handles, [h.get_label() for h in handles], loc="outside lower center", ncols=3, fontsize=9)
+    ax.set_title("Efficient frontier: the most customer value each budget can buy")
+    ax.grid(color="0.9")
+    return ax
+
+
+def plot_curves(result: Result) -> Figure:
+    """One small chart per channel: its response curve, current (o) and recommended (*) spend."""
+    data, plan = curve_data(result), result.plan
+    n = len(plan)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(4 * cols, 3 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, r in zip(axes, plan.itertuples(), strict=False):
+        curve = data[data["channel"] == r.channel]
+        ax.plot(curve["spend"], curve["customers"], color="black", lw=1.5)
+        ax.axvspan(r.min_allowed, min(r.max_allowed, curve["spend"].max()), color="0.92", lw=0)
+        ax.plot([r.current_spend], [r.current_customers], "o", mfc="white", mec="black", ms=7, label="current")
+        ax.plot([r.recommended_spend], [r.recommended_customers], "*", color="black", ms=11, label="recommended")
+        ax.set_title(f"{r.channel} ({r.curve})", fontsize=10)
+        ax.xaxis.set_major_formatter(_MONEY)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.tick_params(labelsize=8)
+        ax.set_xlabel("spend", fontsize=8)
+        ax.set_ylabel("customers", fontsize=8)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.suptitle("Response curves: customers by spend (shaded: allowed spend)")
+    return fig
+
+
+def save_charts(folder: str | Path, result: Result, front=None, formats: tuple[str, ...] = ("png", "svg"),
+                stem: str = "") -> list[Path]:
+    """Write the allocation, curves and (if given) frontier charts; returns the files written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {"allocation": plot_allocation(result).figure, "curves": plot_curves(result)}
+    if front is not None:
+        figures["frontier"] = plot_frontier(front).figure
+    written = []
+    prefix = f"{stem}." if stem else ""
+    for name, fig in figures.items():
+        for fmt in formats:
+            path = folder / f"{prefix}{name}.{fmt}"
+            written.append(atomic_write(path, lambda tmp, f=fig, fm=fmt: f.savefig(tmp, format=fm, dpi=120)))
+    return written
+
+
+def _axes(size: tuple[float, float]):
+    fig = Figure(figsize=size, layout="constrained")
+    return fig.add_subplot()
