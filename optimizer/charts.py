@@ -67,6 +67,7 @@ def plot_frontier(front, ax=None):
     p = front.points
     ax.plot(p["budget"], p["value"], color="black", label="best value for the budget")
     ax.xaxis.set_major_formatter(_MONEY)
+    ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.yaxis.set_major_formatter(_MONEY)
     ax.set_xlabel("budget")
     ax.set_ylabel("customer lifetime value")

@@ -17,7 +17,7 @@ from optimizer.result import Result
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#111}
 table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{border:1px solid #bbb;padding:4px 6px}
-td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eee}.reason{font-size:12px;color:#333}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{background:#eee}.reason{font-size:12px;color:#333}
 figure{margin:1.5em 0}svg{max-width:100%;height:auto}pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}"""
 
 
@@ -61,14 +61,22 @@ def _plan(result: Result) -> str:
     for r in result.plan.itertuples():
         change = percent(r.change_pct / 100) if r.change_pct == r.change_pct else "new"
         held = getattr(r, "held_by", "") or ""
-        span = (f"{money(r.ltv_range_low)} - {money(r.ltv_range_high)}"
-                if hasattr(r, "ltv_range_low") and r.ltv_range_low == r.ltv_range_low else "")
+        span = _span(r.ltv_range_low, r.ltv_range_high) if hasattr(r, "ltv_range_low") else ""
         rows.append(f"<tr><td>{html.escape(r.channel)}</td><td class='n'>{money(r.current_spend)}</td>"
                     f"<td class='n'>{money(r.recommended_spend)}</td><td class='n'>{change}</td>"
                     f"<td class='n'>{ratio(r.recommended_ltv_cac)}</td><td class='n'>{ratio(r.marginal_ltv_cac)}</td>"
                     f"<td>{html.escape(held)}</td><td class='n'>{span}</td>"
                     f"<td class='reason'>{html.escape(getattr(r, 'reason', ''))}</td></tr>")
     return f"<h2>Plan</h2><table>{head}{''.join(rows)}</table>"
+
+
+def _span(low: float, high: float) -> str:
+    """A range in words: '360 or more', 'up to 964', '935 - 1 065'; empty when there is none."""
+    if low != low or high != high:
+        return ""
+    if math.isinf(high):
+        return f"{money(low)} or more"
+    return f"up to {money(high)}" if low == 0 else f"{money(low)} - {money(high)}"
 
 
 def _rules(result: Result) -> str:
