@@ -11,15 +11,23 @@ import typer
 
 import optimizer
 from optimizer.charts import save_charts
-from optimizer.errors import OptimizerError
+from optimizer.errors import OptimizerError, UsageError
 from optimizer.export import atomic_write, check_target, write_csv, write_json
 from optimizer.frontier import frontier
 from optimizer.html_report import render_report
 from optimizer.ltv import LtvSettings, ltv_from_files, set_ltv
-from optimizer.report import format_comparison, format_frontier, format_ltv, format_result, format_run_line
+from optimizer.report import (
+    format_attribution,
+    format_comparison,
+    format_frontier,
+    format_ltv,
+    format_result,
+    format_run_line,
+)
 from optimizer.scenarios import compare as compare_runs
 from optimizer.scenarios import describe_file, load_source, run_scenarios, scenario_summary
 from optimizer.solvers import available_solvers
+from optimizer.touchpoints import analyze, channel_table
 
 app = typer.Typer(
     name="ltvcac",
@@ -418,6 +426,75 @@ def set_ltv_command(
     for note in notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"Channel table with LTVs written to {out}")
+
+
+class AttributionChoice(StrEnum):
+    markov = "markov"
+    shapley = "shapley"
+    first_touch = "first_touch"
+    last_touch = "last_touch"
+    linear = "linear"
+    position_based = "position_based"
+    time_decay = "time_decay"
+
+
+@app.command(name="attribute")
+def attribute_command(
+    journeys: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, metavar="JOURNEYS",
+        help="An event log (customer_id, timestamp, channel, conversion, value) or aggregated paths "
+             "(path, total_conversions, total_conversion_value, total_null); CSV or Parquet.")],
+    model: Annotated[AttributionChoice, typer.Option(help="Attribution model for the channel table.")
+                     ] = AttributionChoice.markov,
+    order: Annotated[int, typer.Option(min=1, max=4, help="Markov order: states remember this many channels.")] = 1,
+    spend: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False,
+        help="Spend per channel (channel, spend, and any channel-table columns such as curve, elasticity, "
+             "max_spend); with it --out is a channel table.")] = None,
+    ltv: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="LTV per channel (channel, ltv), instead of attributed value per customer.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", dir_okay=False, help="Write the channel table (with --spend) or the attribution.")] = None,
+    compare_models: Annotated[Path | None, typer.Option(
+        "--compare-models", dir_okay=False, help="Write every model's attributed conversions side by side here.")
+    ] = None,
+    stats_dir: Annotated[Path | None, typer.Option(
+        file_okay=False, help="Write journey statistics here: channels, path lengths, top paths, transitions.")
+    ] = None,
+    sep: Annotated[str, typer.Option(help="Separator between channels in a path.")] = ">",
+    weights: Annotated[str, typer.Option(help="Position-based shares of first, middle and last touches.")
+                       ] = "0.4,0.2,0.4",
+    half_life: Annotated[float, typer.Option(help="Time decay: days after which a touch counts half.")] = 7.0,
+    lookback: Annotated[float, typer.Option(help="Event logs: days before a conversion that touches count.")] = 30.0,
+    collapse_repeats: Annotated[bool, typer.Option(
+        help="Event logs: count a channel touched several times in a row once.")] = False,
+) -> None:
+    """Attribute conversions to channels from customer journeys, and write the optimizer's channel table."""
+    try:
+        shares = tuple(float(w) for w in weights.split(","))
+    except ValueError:
+        raise _fail(UsageError(f"--weights {weights!r}: write three shares such as 0.4,0.2,0.4")) from None
+    try:
+        for target in (out, compare_models):
+            check_target(target)
+        found = analyze(journeys, model.value, order, sep, shares, half_life, lookback, collapse_repeats)
+        table, notes = (channel_table(found["attributed"], spend, ltv) if spend is not None
+                        else (found["attributed"], ()))
+        if out is not None:
+            write_csv(table, out)
+        if compare_models is not None:
+            write_csv(found["models"], compare_models)
+        if stats_dir is not None:
+            stats_dir.mkdir(parents=True, exist_ok=True)
+            for name in ("channels", "lengths", "top_paths"):
+                write_csv(found[name], stats_dir / f"{name}.csv")
+            write_csv(found["transitions"].reset_index(names="from"), stats_dir / "transitions.csv")
+    except OptimizerError as exc:
+        raise _fail(exc) from None
+    typer.echo(format_attribution(found, model.value, order))
+    for note in (*found["notes"], *notes):
+        typer.echo(f"note: {note}", err=True)
 
 
 @app.command()

@@ -184,3 +184,27 @@ def format_frontier(front) -> str:
         side = "above" if (reached > front.target).all() else "below"
         lines.append(f"\nThe best LTV:CAC stays {side} {front.target:g}x over the budgets plans can meet.")
     return "\n".join(lines)
+
+
+def format_attribution(found: dict, model: str, order: int) -> str:
+    """Attribution by the chosen model and all models side by side, with each channel's role."""
+    models = found["models"].set_index("channel")
+    stats = found["channels"].set_index("channel")
+    paths = found["paths"]
+    label = f"markov_order{order}" if model == "markov" else model
+    distinct = f"{len(paths):,}".replace(",", " ")
+    head = (f"{distinct} distinct paths, {money(paths.conversions.sum())} conversions, "
+            f"{money((paths.conversions + paths.nulls).sum())} journeys; model: {label}")
+    width = max(8, *(len(c) for c in models.index))
+    names = list(models.columns)
+    lines = [head, "", f"{'Channel':<{width}}" + "".join(f"{n[:13]:>14}" for n in names)
+             + f"{'reach':>8}{'opens':>9}{'assists':>9}{'closes':>9}"]
+    for channel, row in models.iterrows():
+        s = stats.loc[channel]
+        lines.append(f"{channel:<{width}}" + "".join(f"{v:>14,.1f}".replace(",", " ") for v in row)
+                     + f"{s.reach:>8.1%}{s.opens:>9.0f}{s.assists:>9.0f}{s.closes:>9.0f}")
+    top = found["top_paths"].head(5)
+    if len(top):
+        lines += ["", "Most common converting paths:"]
+        lines += [f"  {r.conversions:>10,.0f}  {r.path}".replace(",", " ") for r in top.itertuples()]
+    return "\n".join(lines)

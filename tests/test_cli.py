@@ -231,3 +231,24 @@ def test_written_files_are_readable_by_others(example, tmp_path):
     out = tmp_path / "plan.csv"
     run("optimize", example, "-q", "--out", out)
     assert out.stat().st_mode & 0o044  # not the 0600 of a temporary file
+
+
+def test_attribute_writes_a_channel_table_the_optimizer_reads(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    out, models, stats = tmp_path / "channels.csv", tmp_path / "models.csv", tmp_path / "stats"
+    result = run("attribute", root / "journeys.csv", "--model", "markov", "--spend", root / "spend.csv",
+                 "--out", out, "--compare-models", models, "--stats-dir", stats)
+    assert result.exit_code == 0, result.output
+    assert "markov_order1" in result.stdout and "Most common converting paths" in result.stdout
+    table = pd.read_csv(out)
+    assert {"channel", "spend", "customers", "ltv", "curve"} <= set(table.columns)
+    assert table.customers.sum() == pytest.approx(pd.read_csv(models).markov_order1.sum())
+    assert {p.name for p in stats.iterdir()} == {"channels.csv", "lengths.csv", "top_paths.csv", "transitions.csv"}
+    assert run("optimize", out, "-q").exit_code == 0
+
+
+def test_attribute_rejects_bad_weights_and_time_decay_on_paths(write):
+    paths = write("p.csv", "path,total_conversions,total_null\na > b,3,1\nb,1,2\n")
+    assert run("attribute", paths, "--weights", "half").exit_code == 2
+    result = run("attribute", paths, "--model", "time_decay")
+    assert result.exit_code == 1 and "time decay needs timestamps" in result.stderr

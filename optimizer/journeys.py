@@ -1,0 +1,146 @@
+"""From an event log to customer journeys, inside DuckDB (logs far larger than memory work).
+
+An event log has one row per touchpoint or conversion: customer, timestamp, channel, a conversion
+marker and an optional value (a conversion row's channel, if any, also counts as a touch). Each
+touch belongs to the customer's first conversion at or after it, if that conversion is within the
+lookback window; touches after a customer's last conversion form one non-converting journey.
+Touches older than the lookback before their conversion are left out, and conversions without
+any touch in the window are counted, not attributed. Ties in time are ordered by channel name,
+so the result does not depend on row order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from optimizer.errors import InputError, Problem
+from optimizer.paths import Paths, build_paths
+
+_SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class Journeys:
+    """Aggregated paths, time-decay credit, time to conversion, and what the building did."""
+
+    paths: Paths
+    time_decay: pd.DataFrame | None  # channel, conversions, value (for the given half-life)
+    days_to_conversion: pd.Series  # one value per converting journey
+    notes: tuple[str, ...]
+
+
+def build_journeys(source: str | Path | pd.DataFrame, lookback_days: float = 30, collapse_repeats: bool = False,
+                   half_life_days: float = 7.0, customer_col: str = "customer_id", time_col: str = "timestamp",
+                   channel_col: str = "channel", conversion_col: str = "conversion",
+                   value_col: str | None = "value") -> Journeys:
+    """Build journeys from an event log (CSV, Parquet or DataFrame)."""
+    con = duckdb.connect()
+    name = _register(con, source)
+    _check_columns(con, name, source, [customer_col, time_col, channel_col, conversion_col])
+    has_value = value_col is not None and value_col.lower() in _columns(con, name)
+    value = f'TRY_CAST("{value_col}" AS DOUBLE)' if has_value else "0"
+    con.execute(f"""CREATE TEMP TABLE ev AS SELECT row_number() OVER () AS rn,
+        CAST("{customer_col}" AS VARCHAR) AS cid, TRY_CAST("{time_col}" AS TIMESTAMP) AS ts,
+        NULLIF(TRIM(CAST("{channel_col}" AS VARCHAR)), '') AS ch,
+        COALESCE(TRY_CAST("{conversion_col}" AS BOOLEAN), TRY_CAST("{conversion_col}" AS DOUBLE) > 0, false) AS conv,
+        COALESCE({value}, 0.0) AS val FROM {name}""")
+    _check_rows(con, source, time_col, customer_col)
+    con.execute(_JOURNEY_SQL.format(lookback=float(lookback_days), collapse=str(bool(collapse_repeats)).upper()))
+    rows = con.execute("""SELECT path, sum(CASE WHEN converted THEN 1 ELSE 0 END), sum(CASE WHEN converted THEN val
+        ELSE 0 END), sum(CASE WHEN converted THEN 0 ELSE 1 END) FROM journeys GROUP BY path ORDER BY path""").fetchall()
+    if not rows:
+        raise InputError(_label(source), [Problem("no journey has any touchpoint; check the channel column")])
+    paths = build_paths([r[0].split(_SEP) for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                        [r[3] for r in rows], _label(source))
+    decay = con.execute(_DECAY_SQL.format(half_life=float(half_life_days))).df()
+    days = con.execute("SELECT days FROM journeys WHERE converted ORDER BY days").df()["days"]
+    return Journeys(paths, decay, days, _notes(con, lookback_days))
+
+
+_JOURNEY_SQL = """
+CREATE TEMP TABLE conversions AS SELECT cid, ts AS conv_ts, val,
+    row_number() OVER (PARTITION BY cid ORDER BY ts, rn) AS k FROM ev WHERE conv;
+CREATE TEMP TABLE assigned AS SELECT t.cid, t.ts, t.ch, c.k, c.conv_ts, c.val
+    FROM (SELECT cid, ts, ch FROM ev WHERE ch IS NOT NULL) t
+    ASOF LEFT JOIN conversions c ON t.cid = c.cid AND c.conv_ts >= t.ts;
+CREATE TEMP TABLE kept AS SELECT *, lag(ch) OVER (PARTITION BY cid, k ORDER BY ts, ch) AS prev
+    FROM assigned WHERE conv_ts IS NULL OR ts >= conv_ts - to_seconds(CAST({lookback} * 86400 AS BIGINT));
+CREATE TEMP TABLE touches AS SELECT cid, k, conv_ts, val, ch, ts FROM kept
+    WHERE NOT {collapse} OR prev IS DISTINCT FROM ch;
+CREATE TEMP TABLE journeys AS SELECT cid, k, string_agg(ch, chr(31) ORDER BY ts, ch) AS path,
+    any_value(conv_ts) IS NOT NULL AS converted, coalesce(any_value(val), 0) AS val,
+    epoch(any_value(conv_ts) - min(ts)) / 86400.0 AS days FROM touches GROUP BY cid, k;
+"""
+
+_DECAY_SQL = """
+WITH w AS (SELECT cid, k, ch, val, pow(2.0, -(epoch(conv_ts - ts) / 86400.0) / {half_life}) AS weight
+           FROM touches WHERE conv_ts IS NOT NULL),
+     s AS (SELECT *, weight / sum(weight) OVER (PARTITION BY cid, k) AS credit FROM w)
+SELECT ch AS channel, sum(credit) AS conversions, sum(credit * val) AS value FROM s GROUP BY ch ORDER BY ch
+"""
+
+
+def _notes(con, lookback_days: float) -> tuple[str, ...]:
+    orphan = con.execute("""SELECT count(*) FROM conversions c ANTI JOIN
+        (SELECT DISTINCT cid, k FROM touches WHERE k IS NOT NULL) t ON c.cid = t.cid AND c.k = t.k""").fetchone()[0]
+    dropped = con.execute("SELECT (SELECT count(*) FROM assigned) - (SELECT count(*) FROM kept)").fetchone()[0]
+    notes = []
+    if orphan:
+        notes.append(f"{orphan} conversions had no touch within {lookback_days:g} days before them and are not "
+                     "attributed")
+    if dropped:
+        notes.append(f"{dropped} touches came more than {lookback_days:g} days before their conversion and are "
+                     "left out")
+    return tuple(notes)
+
+
+def _register(con, source) -> str:
+    if isinstance(source, pd.DataFrame):
+        con.register("src_frame", source)
+        return "src_frame"
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(str(path), [Problem("no such file; check the path")])
+    quoted = str(path).replace("'", "''")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return f"read_parquet('{quoted}')"
+    return f"read_csv('{quoted}', all_varchar=true, header=true)"
+
+
+def _columns(con, name: str) -> list[str]:
+    return [r[0].lower() for r in con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()]
+
+
+def _check_columns(con, name: str, source, wanted: list[str]) -> None:
+    try:
+        present = _columns(con, name)
+    except duckdb.Error as exc:
+        raise InputError(_label(source), [Problem(f"cannot be read as a table ({exc})")]) from None
+    what = {0: "customer", 1: "time", 2: "channel", 3: "conversion"}
+    missing = [Problem(f"the {what[k]} column {c!r} is missing; name yours with --{what[k]}-col", column=c)
+               for k, c in enumerate(wanted) if c.lower() not in present]
+    if missing:
+        raise InputError(_label(source), missing)
+
+
+def _check_rows(con, source, time_col: str, customer_col: str) -> None:
+    bad = con.execute("SELECT rn FROM ev WHERE ts IS NULL ORDER BY rn LIMIT 6").fetchall()
+    empty = con.execute("SELECT rn FROM ev WHERE cid IS NULL OR trim(cid) = '' ORDER BY rn LIMIT 6").fetchall()
+    word = "row" if isinstance(source, pd.DataFrame) else "line"
+    offset = 0 if isinstance(source, pd.DataFrame) else 1
+    problems = [Problem("is not a timestamp; write 2024-03-31 14:05:00", int(r[0]) + offset, None, time_col, word)
+                for r in bad[:5]]
+    problems += [Problem("the customer id is empty", int(r[0]) + offset, None, customer_col, word) for r in empty[:5]]
+    if problems:
+        raise InputError(_label(source), problems)
+
+
+def _label(source) -> str:
+    return "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
+
+
+__all__ = ["Journeys", "build_journeys"]
