@@ -18,9 +18,8 @@ import duckdb
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
-from optimizer.paths import Paths, build_paths
-
-_SEP = "\x1f"
+from optimizer.paths import Paths
+from optimizer.pathsql import paths_from_table
 
 
 @dataclass(frozen=True)
@@ -50,12 +49,12 @@ def build_journeys(source: str | Path | pd.DataFrame, lookback_days: float = 30,
         COALESCE({value}, 0.0) AS val FROM {name}""")
     _check_rows(con, source, time_col, customer_col)
     con.execute(_JOURNEY_SQL.format(lookback=float(lookback_days), collapse=str(bool(collapse_repeats)).upper()))
-    rows = con.execute("""SELECT path, sum(CASE WHEN converted THEN 1 ELSE 0 END), sum(CASE WHEN converted THEN val
-        ELSE 0 END), sum(CASE WHEN converted THEN 0 ELSE 1 END) FROM journeys GROUP BY path ORDER BY path""").fetchall()
-    if not rows:
+    if not con.execute("SELECT count(*) FROM journeys").fetchone()[0]:
         raise InputError(_label(source), [Problem("no journey has any touchpoint; check the channel column")])
-    paths = build_paths([r[0].split(_SEP) for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-                        [r[3] for r in rows], _label(source))
+    con.execute("""CREATE TEMP TABLE journey_steps AS SELECT steps, CASE WHEN converted THEN 1.0 ELSE 0.0 END AS conv,
+        CASE WHEN converted THEN val ELSE 0.0 END AS val, CASE WHEN converted THEN 0.0 ELSE 1.0 END AS nul
+        FROM journeys""")
+    paths = paths_from_table(con, "journey_steps", _label(source))
     decay = con.execute(_DECAY_SQL.format(half_life=float(half_life_days))).df()
     days = con.execute("SELECT days FROM journeys WHERE converted ORDER BY days").df()["days"]
     return Journeys(paths, decay, days, _notes(con, lookback_days))
@@ -71,7 +70,7 @@ CREATE TEMP TABLE kept AS SELECT *, lag(ch) OVER (PARTITION BY cid, k ORDER BY t
     FROM assigned WHERE conv_ts IS NULL OR ts >= conv_ts - to_seconds(CAST({lookback} * 86400 AS BIGINT));
 CREATE TEMP TABLE touches AS SELECT cid, k, conv_ts, val, ch, ts FROM kept
     WHERE NOT {collapse} OR prev IS DISTINCT FROM ch;
-CREATE TEMP TABLE journeys AS SELECT cid, k, string_agg(ch, chr(31) ORDER BY ts, ch) AS path,
+CREATE TEMP TABLE journeys AS SELECT cid, k, list(ch ORDER BY ts, ch) AS steps,
     any_value(conv_ts) IS NOT NULL AS converted, coalesce(any_value(val), 0) AS val,
     epoch(any_value(conv_ts) - min(ts)) / 86400.0 AS days FROM touches GROUP BY cid, k;
 """

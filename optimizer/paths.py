@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
-from optimizer.transactions import parse_amounts
 
 PATH_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
 
@@ -47,31 +46,72 @@ class Paths:
 
 
 def read_paths(source: str | Path | pd.DataFrame, sep: str = ">") -> Paths:
-    """Read aggregated paths (ChannelAttribution's format) from CSV, Parquet or a DataFrame."""
-    from optimizer.tables import read_text_table, text_table_from_frame
+    """Read aggregated paths (ChannelAttribution's format) from CSV, Parquet or a DataFrame.
 
-    table = text_table_from_frame(source.astype(str)) if isinstance(source, pd.DataFrame) else read_text_table(source)
-    f = table.frame
-    missing = [c for c in ("path", "total_conversions") if c not in f.columns]
+    Parsing, merging and numbering happen in DuckDB; bad counts are reported with their lines.
+    """
+    import duckdb
+
+    from optimizer.pathsql import paths_from_table
+    from optimizer.tables import sniff_file
+
+    con = duckdb.connect()
+    label = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
+    if isinstance(source, pd.DataFrame):
+        con.register("src", source.rename(columns=lambda c: str(c).strip().lower()).astype(str))
+        scan, decimal = "src", "."
+    else:
+        scan, decimal = _scan(Path(source), sniff_file)
+    present = [r[0].strip().lower() for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+    missing = [c for c in ("path", "total_conversions") if c not in present]
     if missing:
-        raise InputError(table.source, [Problem(f"column {c!r} is missing; aggregated paths need path, "
-                                                "total_conversions and optionally total_conversion_value, total_null",
-                                                column=c) for c in missing])
-    numbers, problems = {}, []
-    for column in PATH_COLUMNS[1:]:
-        cells = f[column] if column in f.columns else pd.Series("0", index=f.index)
-        values = parse_amounts(cells.replace("", "0"), table.decimal)
-        bad = np.flatnonzero(values.isna().to_numpy() | (values < 0).to_numpy())
-        problems += [Problem(f"{cells.iloc[k]!r} is not a count of 0 or more", table.line(int(k)), None, column)
-                     for k in bad[:5]]
-        numbers[column] = values.fillna(0.0).to_numpy(float)
-    empty = np.flatnonzero(f["path"].str.strip().eq("").to_numpy())
-    problems += [Problem("the path is empty", table.line(int(k)), None, "path") for k in empty[:5]]
+        raise InputError(label, [Problem(f"column {c!r} is missing; aggregated paths need path, total_conversions "
+                                         "and optionally total_conversion_value, total_null", column=c)
+                                 for c in missing])
+    number = {c: _number_sql(c, decimal) if c in present else "0.0" for c in PATH_COLUMNS[1:]}
+    quoted_sep = sep.replace("'", "''")
+    text = {c: f'CAST("{c}" AS VARCHAR)' if c in present else "NULL" for c in PATH_COLUMNS[1:]}
+    con.execute(f"""CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS rn, CAST("path" AS VARCHAR) AS path,
+        {number['total_conversions']} AS conv, {number['total_conversion_value']} AS val,
+        {number['total_null']} AS nul, {text['total_conversions']} AS conv_text,
+        {text['total_conversion_value']} AS val_text, {text['total_null']} AS nul_text FROM {scan}""")
+    _check_counts(con, label, present)
+    con.execute(f"""CREATE TEMP TABLE steps AS SELECT list_filter(list_transform(string_split(path, '{quoted_sep}'),
+        lambda x: trim(x)), lambda x: x <> '') AS steps, coalesce(conv, 0) AS conv, coalesce(val, 0) AS val,
+        coalesce(nul, 0) AS nul FROM raw""")
+    return paths_from_table(con, "steps", label)
+
+
+def _scan(path: Path, sniff_file) -> tuple[str, str]:
+    if not path.is_file():
+        raise InputError(str(path), [Problem("no such file; check the path")])
+    quoted = str(path).replace("'", "''")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return f"read_parquet('{quoted}')", "."
+    sep, decimal = sniff_file(path)
+    delim = sep.replace("'", "''")
+    return f"read_csv('{quoted}', all_varchar=true, header=true, delim='{delim}')", decimal
+
+
+def _number_sql(column: str, decimal: str) -> str:
+    text = f'replace(CAST("{column}" AS VARCHAR), \' \', \'\')'
+    if decimal == ",":
+        text = f"replace(replace({text}, '.', ''), ',', '.')"
+    return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
+
+
+def _check_counts(con, label: str, present: list[str]) -> None:
+    """Counts that are not numbers or are negative, and empty paths: the first five of each."""
+    problems = []
+    for column, alias in (("total_conversions", "conv"), ("total_conversion_value", "val"), ("total_null", "nul")):
+        if column in present:
+            bad = con.execute(f"""SELECT rn, {alias}_text FROM raw WHERE {alias} < 0 OR ({alias} IS NULL
+                AND trim(coalesce({alias}_text, '')) <> '') ORDER BY rn LIMIT 5""").fetchall()
+            problems += [Problem(f"{r[1]!r} is not a count of 0 or more", int(r[0]) + 1, None, column) for r in bad]
+    empty = con.execute("SELECT rn FROM raw WHERE path IS NULL OR trim(path) = '' ORDER BY rn LIMIT 5").fetchall()
+    problems += [Problem("the path is empty", int(r[0]) + 1, None, "path") for r in empty]
     if problems:
-        raise InputError(table.source, problems)
-    steps = [[s.strip() for s in p.split(sep) if s.strip()] for p in f["path"]]
-    return build_paths(steps, numbers["total_conversions"], numbers["total_conversion_value"],
-                       numbers["total_null"], table.source)
+        raise InputError(label, problems)
 
 
 def build_paths(steps: list[list[str]], conversions, value, nulls, source: str = "<paths>") -> Paths:

@@ -70,6 +70,13 @@ def text_table_from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> T
     return _from_frame(frame, source, ".", ())
 
 
+def sniff_file(path: str | Path) -> tuple[str, str]:
+    """The separator and decimal mark of a CSV file, from its first lines."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        head = "".join(handle.readline() for _ in range(20))
+    return _sniff(head) if head.strip() else (",", ".")
+
+
 def parse_number(cell: object, decimal: str = ".") -> float | None:
     """A number from a cell, or None when the cell is blank; raises ValueError when not a number.
 
