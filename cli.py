@@ -490,6 +490,8 @@ def attribute_command(
             for name in ("channels", "lengths", "top_paths"):
                 write_csv(found[name], stats_dir / f"{name}.csv")
             write_csv(found["transitions"].reset_index(names="from"), stats_dir / "transitions.csv")
+            if len(found["days_to_conversion"]):
+                write_csv(found["days_to_conversion"].to_frame("days"), stats_dir / "days_to_conversion.csv")
     except OptimizerError as exc:
         raise _fail(exc) from None
     typer.echo(format_attribution(found, model.value, order))

@@ -203,6 +203,11 @@ def format_attribution(found: dict, model: str, order: int) -> str:
         s = stats.loc[channel]
         lines.append(f"{channel:<{width}}" + "".join(f"{v:>14,.1f}".replace(",", " ") for v in row)
                      + f"{s.reach:>8.1%}{s.opens:>9.0f}{s.assists:>9.0f}{s.closes:>9.0f}")
+    days = found["days_to_conversion"]
+    if len(days):
+        q = days.quantile([0.1, 0.5, 0.9])
+        lines += ["", f"Days from first touch to conversion: median {q[0.5]:.1f} (10 % within {q[0.1]:.1f}, "
+                      f"90 % within {q[0.9]:.1f})"]
     top = found["top_paths"].head(5)
     if len(top):
         lines += ["", "Most common converting paths:"]

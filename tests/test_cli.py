@@ -243,7 +243,9 @@ def test_attribute_writes_a_channel_table_the_optimizer_reads(tmp_path):
     table = pd.read_csv(out)
     assert {"channel", "spend", "customers", "ltv", "curve"} <= set(table.columns)
     assert table.customers.sum() == pytest.approx(pd.read_csv(models).markov_order1.sum())
-    assert {p.name for p in stats.iterdir()} == {"channels.csv", "lengths.csv", "top_paths.csv", "transitions.csv"}
+    assert {p.name for p in stats.iterdir()} == {"channels.csv", "lengths.csv", "top_paths.csv", "transitions.csv",
+                                                 "days_to_conversion.csv"}
+    assert "Days from first touch to conversion: median" in result.stdout
     assert run("optimize", out, "-q").exit_code == 0
 
 
