@@ -18,6 +18,7 @@ from optimizer.export import write_lp
 from optimizer.lagrangian import channel_coefficients
 from optimizer.limits import Limits, budget_conflicts, channel_limits
 from optimizer.lp import Grid, Objective, Row, build, lp_names
+from optimizer.milp import MipSolution, needs_integers, solve_mip
 from optimizer.plan import plan_frame
 from optimizer.result import Portfolio, Result, RuleCheck
 from optimizer.rules import GroupRule, RatioRule, RuleRow, rule_conflicts, rule_rows
@@ -38,6 +39,8 @@ def optimize(
     tolerance: float = 1e-6,
     method: str = "auto",
     rules: list[GroupRule | RatioRule] | None = None,
+    max_active: int | None = None,
+    time_limit: float | None = None,
     lp_file: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -69,6 +72,11 @@ def optimize(
         refined LPs; ``lp`` always uses the LPs (to cross-check, or to use ``solver``).
     rules
         Group and ratio rules across channels (:class:`GroupRule`, :class:`RatioRule`).
+    max_active
+        At most this many channels may spend anything.
+    time_limit
+        Seconds the mixed-integer solver may take (S-curves, buy-ins, max_active); the plan found
+        by then is returned with its proven gap and status ``time limit``.
     lp_file
         Where to write the final LP model, for reading or for another solver.
     progress
@@ -83,7 +91,7 @@ def optimize(
     current_total = float(table.spend.sum())
     amount = current_total if budget is None else parse_amount(budget, current_total)
     settings = Settings(objective, amount, budget_mode, max_change, min_ratio, fixed_costs, solver,
-                        tolerance, method)
+                        tolerance, method, max_active, time_limit)
     solver_name, solver_notes = resolve_solver(settings.solver)
     limits, conflicts = channel_limits(table, settings, amount)
     conflicts += budget_conflicts(table, limits)
@@ -126,6 +134,8 @@ class _Run:
 
     def solve(self) -> _Outcome:
         s = self.settings
+        if needs_integers(self.table, s):
+            return self.solve_integer()
         if s.min_ratio is not None and s.objective != Goal.ratio:
             unfloored = self.solve_plain(s.objective, rows=self.base_rows)
             if unfloored.solution is not None and self.ratio_of(unfloored.solution.spend) >= s.min_ratio:
@@ -163,6 +173,46 @@ class _Run:
         if sol.status != "optimal":
             return _Outcome(None, ("no plan keeps every rule",))
         return _Outcome(sol, lam=lam, problem=problem)
+
+    def solve_integer(self) -> _Outcome:
+        """S-curves, buy-ins or an active-channel limit: MILPs (Dinkelbach's iterations for the ratio)."""
+        s, table = self.settings, self.table
+        if s.min_ratio is not None:
+            raise UsageError("--min-ratio is not yet supported with S-shaped curves, buy-ins or --max-active; "
+                             "use --objective ratio, or leave out the ratio floor")
+        tol = max(s.tolerance, 1e-4)
+        problem = replace(self.problem, rows=self.base_rows)
+        goal = Goal.value if s.objective == Goal.ratio and self.limits.exact else s.objective
+        if goal != Goal.ratio:
+            mip = solve_mip(problem, _linear_objective(goal, table), table.min_buy_in, s.max_active, tol, s.time_limit)
+            return self._from_mip(mip, goal if goal == s.objective else Goal.value)
+        if self.floor <= 0:
+            raise UsageError("with objective ratio and budget mode at-most, add --fixed-costs or min_spend "
+                             "(otherwise the best LTV:CAC comes from spending next to nothing)")
+        lam, best, rounds, points = 0.0, None, 0, []
+        n = len(table)
+        for step in range(1, 40):  # Dinkelbach: each MILP finds a better ratio until none exists
+            rounds = step
+            objective = Objective(table.ltv.astype(float), np.full(n, lam), -lam * s.fixed_costs)
+            mip = solve_mip(problem, objective, table.min_buy_in, s.max_active, tol * 0.5, s.time_limit,
+                            points, scale=max(lam, 1e-12) * self.floor)
+            if mip.status == "infeasible":
+                return self._from_mip(mip, None)
+            ratio = self.ratio_of(mip.spend)
+            if best is None or ratio > lam:
+                best, lam = mip, max(ratio, lam)
+            if mip.upper <= tol * lam * self.floor:
+                break
+        upper = lam + max(mip.upper, 0.0) / self.floor
+        final = MipSolution(best.status, best.spend, lam, upper, rounds, best.lp)
+        return self._from_mip(final, None, lam=lam)
+
+    def _from_mip(self, mip: MipSolution, solved_as, lam: float = 0.0) -> _Outcome:
+        if mip.status == "infeasible":
+            return _Outcome(None, ("no plan keeps every rule together with the buy-ins and the active-channel "
+                                   "limit; the mixed-integer model has no solution",))
+        sol = Solution(mip.status, mip.spend, mip.value, mip.upper, {}, mip.rounds, mip.lp, None)
+        return _Outcome(sol, solved_as=solved_as, lam=lam, problem=self.problem)
 
     def write_lp(self, sol: Solution, path) -> None:
         """The last LP solved, or, after the multiplier method, the LP of the same model."""
@@ -244,7 +294,10 @@ def _result(table: Channels, limits: Limits, settings: Settings, outcome: _Outco
     problem = outcome.problem
     checks = _rule_checks(extra, spend, sol.duals, settings, after)
     plan = _explained(plan, table, limits, problem, sol, extra, checks, settings, after, marginal)
-    return Result("optimal", plan=plan, after=after, shadow_price=shadow, marginal_value=marginal,
+    if sol.objective is None and sol.duals == {}:
+        base = {**base, "notes": base["notes"] + ("a mixed-integer plan (S-curves, buy-ins or max-active) has no "
+                                                  "shadow prices or ranges; its gap includes the curve approximation",)}
+    return Result(sol.status, plan=plan, after=after, shadow_price=shadow, marginal_value=marginal,
                   gap=gap, rounds=sol.rounds, rules=checks, **base)
 
 

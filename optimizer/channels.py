@@ -21,9 +21,9 @@ from optimizer.tables import TextTable, parse_number, read_text_table, text_tabl
 DEFAULT_CURVE = "linear"
 REQUIRED = ("channel", "spend", "ltv")
 NUMERIC = ("spend", "customers", "cac", "ltv", "min_spend", "max_spend", "elasticity",
-           "max_customers", "ref_spend", "ref_customers")
+           "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in")
 KNOWN = (*REQUIRED, "customers", "cac", "min_spend", "max_spend", "locked", "curve", "elasticity",
-         "max_customers", "ref_spend", "ref_customers")
+         "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in")
 _TRUE = {"true", "yes", "y", "1", "x", "ja", "j", "sant", "oui", "si", "sí", "wahr"}
 _FALSE = {"false", "no", "n", "0", "", "nei", "nej", "usant", "falsk", "non", "falsch"}
 
@@ -44,6 +44,11 @@ class Channels:
     source: str = "<table>"
     notes: tuple[str, ...] = field(default=())
     table: pd.DataFrame | None = None  # the input as understood, in input columns (for what-ifs)
+    min_buy_in: np.ndarray | None = None  # spend is 0 or at least this (NaN: no buy-in)
+
+    def __post_init__(self) -> None:
+        if self.min_buy_in is None:
+            object.__setattr__(self, "min_buy_in", np.full(len(self.names), np.nan))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -156,7 +161,7 @@ class _Row:
         v["channel"] = self.name
         v["locked"] = self._locked()
         v["curve"] = self._curve()
-        for column in ("spend", "customers", "min_spend", "max_spend", "ltv", "ref_customers"):
+        for column in ("spend", "customers", "min_spend", "max_spend", "ltv", "ref_customers", "min_buy_in"):
             if v[column] is not None and v[column] < 0:
                 self.problem(column, f"{v[column]:g} is negative; it must be 0 or more")
                 v[column] = None
@@ -215,6 +220,9 @@ class _Row:
         lo, hi = v["min_spend"], v["max_spend"]
         if lo is not None and hi is not None and lo > hi:
             self.problem("min_spend", f"min_spend {lo:g} is above max_spend {hi:g}; swap or correct them")
+        buy_in = v["min_buy_in"]
+        if buy_in is not None and hi is not None and buy_in > hi:
+            self.problem("min_buy_in", f"min_buy_in {buy_in:g} is above max_spend {hi:g}; the channel could never run")
         can_receive = not v["locked"] and hi != 0
         if v["ltv"] is None and "ltv" not in self._bad_columns():
             self.problem("ltv", "the lifetime value is missing")
@@ -242,10 +250,16 @@ class _Row:
             elif e is not None and not 0 < e <= 1:
                 self.problem("elasticity", f"{e:g} is outside (0, 1]; above 1 returns would grow, "
                              "at 0 spend would not matter")
-        if kind == "saturating":
+        if kind == "hill":
+            s = v["shape"]
+            if s is None and "shape" not in self._bad_columns():
+                self.problem("shape", "a hill curve needs its shape (1 or less: falling returns; above 1: S-shaped)")
+            elif s is not None and not 0 < s <= 10:
+                self.problem("shape", f"{s:g} is outside (0, 10]; 2 to 3 is a typical S-curve")
+        if kind in ("saturating", "hill"):
             m = v["max_customers"]
             if m is None and "max_customers" not in self._bad_columns():
-                self.problem("max_customers", "a saturating curve needs max_customers (the most "
+                self.problem("max_customers", f"a {kind} curve needs max_customers (the most "
                              "customers any spend could bring)")
             elif m is not None and point is not None and m <= point:
                 self.problem("max_customers", f"{m:g} must be above the customers at the reference "
@@ -263,7 +277,8 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
             s, c = r["ref_spend"], r["ref_customers"]
         else:  # linear with a known CAC
             s, c = r["cac"], 1.0
-        params.append(fit_through_point(kind, s, c, r["elasticity"] or 1.0, r["max_customers"] or 0.0))
+        params.append(fit_through_point(kind, s, c, r["elasticity"] or 1.0, r["max_customers"] or 0.0,
+                                        r["shape"] or 1.0))
         curve_names.append(kind if r["curve"] else f"{kind} (default)")
         customers.append(r["customers"] or 0.0)
     notes = list(table.notes)
@@ -283,6 +298,7 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
         min_spend=np.array([np.nan if r["min_spend"] is None else r["min_spend"] for r in rows]),
         max_spend=np.array([np.nan if r["max_spend"] is None else r["max_spend"] for r in rows]),
         locked=np.array([r["locked"] for r in rows], bool),
+        min_buy_in=np.array([np.nan if not r["min_buy_in"] else r["min_buy_in"] for r in rows]),
         curve_names=tuple(curve_names),
         curves=make_curves(params),
         source=table.source,
@@ -300,10 +316,11 @@ def _canonical(rows: list[dict]) -> pd.DataFrame:
         out.append({"channel": r["channel"], "spend": r["spend"], "customers": r["customers"] or 0.0,
                     "ltv": r["ltv"], "min_spend": r["min_spend"], "max_spend": r["max_spend"],
                     "locked": r["locked"], "curve": r["curve"], "elasticity": r["elasticity"],
-                    "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c})
+                    "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c,
+                    "shape": r["shape"], "min_buy_in": r["min_buy_in"]})
     return pd.DataFrame(out, columns=["channel", *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
                                       "locked", "curve", "elasticity", "max_customers", "ref_spend",
-                                      "ref_customers"])
+                                      "ref_customers", "shape", "min_buy_in"])
 
 
 def _list(names: list[str], most: int = 4) -> str:

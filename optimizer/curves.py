@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CURVE_KINDS = ("linear", "power", "saturating")
-LINEAR, POWER, SATURATING = range(3)
+CURVE_KINDS = ("linear", "power", "saturating", "hill")
+LINEAR, POWER, SATURATING, HILL = range(4)
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,23 @@ class Curves:
     - linear: customers(x) = p1 * x (p1 = 1 / CAC)
     - power: customers(x) = p1 * x ** p2 (p2 is the elasticity, in (0, 1])
     - saturating: customers(x) = p1 * (1 - exp(-x / p2)) (p1 = max customers, p2 = scale)
+    - hill: customers(x) = p1 * x**p3 / (x**p3 + p2**p3) (p1 = max customers, p2 = half-saturation
+      spend, p3 = shape; S-shaped, not concave, when p3 > 1)
     """
 
     kind: np.ndarray
     p1: np.ndarray
     p2: np.ndarray
+    p3: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        if self.p3 is None:
+            object.__setattr__(self, "p3", np.ones(len(self.kind)))
+
+    @property
+    def concave(self) -> np.ndarray:
+        """Channels whose curve has falling (or constant) returns everywhere."""
+        return (self.kind != HILL) | (self.p3 <= 1.0)
     def __len__(self) -> int:
         return len(self.kind)
 
@@ -39,7 +50,19 @@ class Curves:
             lin = self.p1 * x
             pw = self.p1 * np.power(x, np.where(self.kind == POWER, self.p2, 1.0))
             sat = self.p1 * -np.expm1(-x / np.where(self.kind == SATURATING, self.p2, 1.0))
-        return np.where(self.kind == LINEAR, lin, np.where(self.kind == POWER, pw, sat))
+        out = np.where(self.kind == LINEAR, lin, np.where(self.kind == POWER, pw, sat))
+        return np.where(self.kind == HILL, self._hill(x)[0], out)
+
+    def _hill(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Hill customers and marginal at ``x`` (meaningful where kind is HILL)."""
+        h = np.where(self.kind == HILL, self.p2, 1.0)
+        s = np.where(self.kind == HILL, self.p3, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            r = np.power(x / h, s)
+            value = self.p1 * r / (1 + r)
+            slope = np.where(x > 0, self.p1 * s * r / (x * (1 + r) ** 2),
+                             np.where(s > 1, 0.0, np.where(s == 1, self.p1 / h, np.inf)))
+        return value, slope
 
     def marginal(self, x: np.ndarray) -> np.ndarray:
         """Extra customers per extra unit of spend at ``x`` (inf for power curves at 0)."""
@@ -49,7 +72,8 @@ class Curves:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             pw = np.where(e == 1.0, self.p1, self.p1 * e * np.power(x, e - 1.0))
             sat = self.p1 / k * np.exp(-x / k)
-        return np.where(self.kind == LINEAR, self.p1, np.where(self.kind == POWER, pw, sat))
+        out = np.where(self.kind == LINEAR, self.p1, np.where(self.kind == POWER, pw, sat))
+        return np.where(self.kind == HILL, self._hill(x)[1], out)
 
     def spend_at_marginal(self, t: np.ndarray) -> np.ndarray:
         """The spend where the marginal response falls to ``t`` (per channel).
@@ -69,7 +93,25 @@ class Curves:
         out = np.where(flat, np.where(self.p1 > t, np.inf, 0.0), out)
         out = np.where(t <= 0, np.inf, out)
         out = np.where(self.p1 <= 0, 0.0, out)  # a curve that acquires no one
+        out = np.where(self.kind == HILL, self._hill_spend_at(t), out)
         return np.where(np.isnan(out), 0.0, np.maximum(out, 0.0))
+
+    def _hill_spend_at(self, t: np.ndarray) -> np.ndarray:
+        """Concave Hill curves (shape <= 1): the spend where the marginal falls to ``t``, by bisection."""
+        hill = self.kind == HILL
+        if not hill.any():
+            return np.zeros(len(self.kind))
+        lo, hi = np.zeros(len(t)), np.where(hill, self.p2, 1.0) * 1.0
+        while True:  # grow the bracket until the marginal there is below t
+            above = hill & (self._hill(hi)[1] > t) & (hi < 1e18)
+            if not above.any():
+                break
+            hi = np.where(above, hi * 4, hi)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            higher = self._hill(mid)[1] > t
+            lo, hi = np.where(higher, mid, lo), np.where(higher, hi, mid)
+        return np.where(t <= 0, np.inf, 0.5 * (lo + hi))
 
     def customers_along(self, i: int, x: np.ndarray) -> np.ndarray:
         """Customers of channel ``i`` at each spend in ``x``."""
@@ -77,12 +119,13 @@ class Curves:
 
     def subset(self, index: np.ndarray) -> Curves:
         """The curves of the channels at ``index``."""
-        return Curves(self.kind[index], self.p1[index], self.p2[index])
+        return Curves(self.kind[index], self.p1[index], self.p2[index], self.p3[index])
 
 
 def fit_through_point(
-    kind: str, spend: float, customers: float, elasticity: float = 1.0, max_customers: float = 0.0
-) -> tuple[int, float, float]:
+    kind: str, spend: float, customers: float, elasticity: float = 1.0, max_customers: float = 0.0,
+    shape: float = 1.0,
+) -> tuple[int, float, float, float]:
     """Parameters ``(kind code, p1, p2)`` of a curve passing through ``(spend, customers)``.
 
     The caller has validated the inputs: ``spend > 0``, ``customers >= 0``, an elasticity in
@@ -90,21 +133,24 @@ def fit_through_point(
     zero customers gives a curve that acquires no one, whatever its kind.
     """
     if customers <= 0:
-        return LINEAR, 0.0, 0.0
+        return LINEAR, 0.0, 0.0, 1.0
     if kind == "linear":
-        return LINEAR, customers / spend, 0.0
+        return LINEAR, customers / spend, 0.0, 1.0
     if kind == "power":
-        return POWER, customers / spend**elasticity, elasticity
+        return POWER, customers / spend**elasticity, elasticity, 1.0
     if kind == "saturating":
         scale = -spend / np.log1p(-customers / max_customers)
-        return SATURATING, max_customers, float(scale)
+        return SATURATING, max_customers, float(scale), 1.0
+    if kind == "hill":
+        half = spend * (max_customers / customers - 1) ** (1 / shape)
+        return HILL, max_customers, float(half), shape
     raise ValueError(f"unknown curve kind {kind!r}")
 
 
 def make_curves(params: list[tuple[int, float, float]]) -> Curves:
-    """Stack per-channel ``(kind, p1, p2)`` tuples into a :class:`Curves`."""
+    """Stack per-channel ``(kind, p1, p2, p3)`` tuples into a :class:`Curves`."""
     if not params:
         empty = np.zeros(0)
-        return Curves(np.zeros(0, dtype=np.int8), empty, empty)
-    kind, p1, p2 = zip(*params, strict=True)
-    return Curves(np.array(kind, dtype=np.int8), np.array(p1, float), np.array(p2, float))
+        return Curves(np.zeros(0, dtype=np.int8), empty, empty, empty)
+    kind, p1, p2, p3 = zip(*params, strict=True)
+    return Curves(np.array(kind, dtype=np.int8), np.array(p1, float), np.array(p2, float), np.array(p3, float))

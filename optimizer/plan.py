@@ -50,7 +50,7 @@ def _bounds(table: Channels, limits: Limits, spend: np.ndarray) -> tuple[list[st
             rule.append("locked")
         elif x <= limits.lo[i] + eps:
             bound.append("min")
-            rule.append(limits.lo_rule[i])
+            rule.append("min_buy_in (off)" if table.min_buy_in[i] > 0 and x <= eps else limits.lo_rule[i])
         elif x >= limits.hi[i] - eps and limits.hi_rule[i] != "budget":
             bound.append("max")
             rule.append(limits.hi_rule[i])

@@ -27,11 +27,15 @@ def format_result(result: Result, max_rows: int = 40) -> str:
         return "\n".join(lines + _notes(result))
     gap = "" if math.isnan(result.gap) else f"; proven within {max(result.gap, 1e-12):.1e} of the optimum"
     lines.append(f"Solved with {_method(result)}{gap}.")
+    if result.status != "optimal":
+        lines.append("Stopped at the time limit: this is the best plan found, not a proven optimum.")
     lines += ["", *_portfolio(result), "", *_channels(result, max_rows), "", *_budget(result), *_rules(result)]
     return "\n".join(lines + _notes(result))
 
 
 def _method(result: Result) -> str:
+    if any("mixed-integer" in n for n in result.notes):
+        return f"the mixed-integer model ({result.rounds} rounds of refined breakpoints)"
     if result.rounds == 0:
         return "the exact budget-multiplier method"
     name = "CBC" if result.solver == "cbc" else "HiGHS"

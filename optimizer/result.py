@@ -86,7 +86,8 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.status == "optimal"
+        """A plan was found: proven optimal, or the best within the time limit (see ``gap``)."""
+        return self.plan is not None
 
     @property
     def unspent(self) -> float:
@@ -129,6 +130,8 @@ class Result:
     def __repr__(self) -> str:
         if not self.ok:
             return f"Result(status='infeasible', diagnosis={list(self.diagnosis)!r})"
+        if self.status != "optimal":
+            return f"Result(status={self.status!r}, gap={self.gap:.2g}, ltv_cac {self.after.ltv_cac:.3f})"
         a, b = self.after, self.before
         return (f"Result(status='optimal', objective='{self.settings.objective.value}', "
                 f"ltv_cac {b.ltv_cac:.3f} -> {a.ltv_cac:.3f}, value {b.value:.6g} -> {a.value:.6g}, "

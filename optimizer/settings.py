@@ -38,6 +38,8 @@ class Settings:
     solver: str | None = None
     tolerance: float = 1e-6
     method: str = "auto"
+    max_active: int | None = None
+    time_limit: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", _enum(Objective, self.objective, "objective"))
@@ -53,6 +55,10 @@ class Settings:
             problems.append(f"fixed costs must be 0 or more (got {self.fixed_costs:g})")
         if not 0 < self.tolerance < 1e-2:
             problems.append(f"tolerance must be in (0, 0.01) (got {self.tolerance:g})")
+        if self.max_active is not None and not self.max_active >= 1:
+            problems.append(f"max-active must be 1 or more (got {self.max_active})")
+        if self.time_limit is not None and not self.time_limit > 0:
+            problems.append(f"the time limit is in seconds, above 0 (got {self.time_limit:g})")
         if self.method not in ("auto", "lp"):
             problems.append(f"method must be auto or lp (got {self.method!r})")
         if problems:
