@@ -10,15 +10,17 @@ from typing import Annotated
 import typer
 
 import optimizer
-from optimizer.charts import save_charts
+from optimizer.charts import plot_fits, save_charts
 from optimizer.errors import OptimizerError, UsageError
 from optimizer.export import atomic_write, check_target, write_csv, write_json
+from optimizer.fitting import fit_curves
 from optimizer.frontier import frontier
 from optimizer.html_report import render_report
 from optimizer.ltv import LtvSettings, ltv_from_files, set_ltv
 from optimizer.report import (
     format_attribution,
     format_comparison,
+    format_fits,
     format_frontier,
     format_ltv,
     format_result,
@@ -90,6 +92,11 @@ PlotOpt = Annotated[Path | None, typer.Option(
     file_okay=False, help="Write charts (PNG and SVG) to this folder: allocation, response curves (and frontier).")]
 SourceArg = Annotated[Path, typer.Argument(
     exists=True, dir_okay=False, metavar="CHANNELS.csv|SCENARIO.toml", help="A channel table or a scenario file.")]
+MaxActiveOpt = Annotated[int | None, typer.Option(
+    min=1, help="At most this many channels may spend anything (solved as a mixed-integer model).")]
+TimeLimitOpt = Annotated[float | None, typer.Option(
+    help="Seconds the mixed-integer solver may take (S-curves, buy-ins, --max-active); the best plan by "
+         "then is returned with its proven gap.")]
 ScenariosArg = Annotated[list[Path], typer.Argument(
     exists=True, dir_okay=False, metavar="SCENARIO...", help="Scenario files (TOML), see scenarios/.")]
 
@@ -99,7 +106,8 @@ def _fail(exc: OptimizerError) -> typer.Exit:
     return typer.Exit(code=exc.exit_code)
 
 
-SETTING_OPTIONS = ("budget", "budget_mode", "objective", "max_change", "min_ratio", "fixed_costs", "solver", "method")
+SETTING_OPTIONS = ("budget", "budget_mode", "objective", "max_change", "min_ratio", "fixed_costs", "solver", "method",
+                   "max_active", "time_limit")
 
 
 def _overrides(options: dict) -> dict:
@@ -118,6 +126,8 @@ def optimize(
     fixed_costs: FixedOpt = None,
     solver: SolverOpt = None,
     method: MethodOpt = None,
+    max_active: MaxActiveOpt = None,
+    time_limit: TimeLimitOpt = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", dir_okay=False, help="Write the plan, one row per channel, to this CSV file.")] = None,
     summary_json: Annotated[Path | None, typer.Option(
@@ -169,6 +179,8 @@ def run(
     fixed_costs: FixedOpt = None,
     solver: SolverOpt = None,
     method: MethodOpt = None,
+    max_active: MaxActiveOpt = None,
+    time_limit: TimeLimitOpt = None,
     decimal_comma: Annotated[bool, typer.Option(
         help="Write the CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")] = False,
     plot: PlotOpt = None,
@@ -205,6 +217,8 @@ def compare(
     fixed_costs: FixedOpt = None,
     solver: SolverOpt = None,
     method: MethodOpt = None,
+    max_active: MaxActiveOpt = None,
+    time_limit: TimeLimitOpt = None,
 ) -> None:
     """Scenarios side by side: portfolio spend, customers, value, LTV:CAC, shadow price, spend per channel."""
     overrides = _overrides(locals())
@@ -497,6 +511,34 @@ def attribute_command(
     typer.echo(format_attribution(found, model.value, order))
     for note in (*found["notes"], *notes):
         typer.echo(f"note: {note}", err=True)
+
+
+@app.command(name="fit-curves")
+def fit_curves_command(
+    history: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, metavar="HISTORY",
+        help="Per-period rows: period, channel, spend, customers (optional ltv); CSV or Parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", dir_okay=False, help="The channel table to write.")],
+    adstock: Annotated[float, typer.Option(
+        help="Share of a period's spend that still works the next period (0 = none), e.g. 0.3.")] = 0.0,
+    plot: PlotOpt = None,
+) -> None:
+    """Fit each channel's linear, power, saturating and Hill curve from history; keep the best by AIC."""
+    try:
+        check_target(out)
+        fits = fit_curves(history, adstock)
+        write_csv(fits.table, out)
+        if plot is not None:
+            plot.mkdir(parents=True, exist_ok=True)
+            figure = plot_fits(fits)
+            for fmt in ("png", "svg"):
+                atomic_write(plot / f"fits.{fmt}", lambda tmp, f=fmt: figure.savefig(tmp, format=f, dpi=120))
+    except OptimizerError as exc:
+        raise _fail(exc) from None
+    typer.echo(format_fits(fits))
+    for note in fits.notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f"\nChannel table written to {out}")
 
 
 @app.command()

@@ -76,7 +76,7 @@ def _apply(frame: pd.DataFrame, i: int, key: str, spec) -> str:
         return "removed" if spec else "kept"
     if key in ("cac", "customers"):
         return _scale_customers(frame, i, key, spec)
-    if key in ("ltv", "max_customers", "min_spend", "max_spend"):
+    if key in ("ltv", "max_customers", "min_spend", "max_spend", "min_buy_in"):
         old = _number(frame.at[i, key])
         reference = old if not np.isnan(old) else _number(frame.at[i, "spend"])
         new = parse_amount(spec, reference)

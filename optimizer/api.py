@@ -15,6 +15,7 @@ from optimizer.engine import Problem, Solution, maximize, maximize_ratio
 from optimizer.errors import UsageError
 from optimizer.explain import explain
 from optimizer.export import write_lp
+from optimizer.formatting import money
 from optimizer.lagrangian import channel_coefficients
 from optimizer.limits import Limits, budget_conflicts, channel_limits
 from optimizer.lp import Grid, Objective, Row, build, lp_names
@@ -294,6 +295,11 @@ def _result(table: Channels, limits: Limits, settings: Settings, outcome: _Outco
     problem = outcome.problem
     checks = _rule_checks(extra, spend, sol.duals, settings, after)
     plan = _explained(plan, table, limits, problem, sol, extra, checks, settings, after, marginal)
+    stretched = [f"{n!r} ({money(x)}, {x / m:.1f}x the most it was observed at)"
+                 for n, x, m in zip(table.names, spend, table.observed_max, strict=True) if m > 0 and x > 1.5 * m]
+    if stretched:
+        base = {**base, "notes": base["notes"] + ("the plan extrapolates curves far beyond the spend their data "
+                                                  "supports: " + ", ".join(stretched),)}
     if sol.objective is None and sol.duals == {}:
         base = {**base, "notes": base["notes"] + ("a mixed-integer plan (S-curves, buy-ins or max-active) has no "
                                                   "shadow prices or ranges; its gap includes the curve approximation",)}

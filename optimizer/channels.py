@@ -21,9 +21,10 @@ from optimizer.tables import TextTable, parse_number, read_text_table, text_tabl
 DEFAULT_CURVE = "linear"
 REQUIRED = ("channel", "spend", "ltv")
 NUMERIC = ("spend", "customers", "cac", "ltv", "min_spend", "max_spend", "elasticity",
-           "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in")
+           "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend")
 KNOWN = (*REQUIRED, "customers", "cac", "min_spend", "max_spend", "locked", "curve", "elasticity",
-         "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in")
+         "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
+         "observed_min_spend", "r2", "periods")
 _TRUE = {"true", "yes", "y", "1", "x", "ja", "j", "sant", "oui", "si", "sí", "wahr"}
 _FALSE = {"false", "no", "n", "0", "", "nei", "nej", "usant", "falsk", "non", "falsch"}
 
@@ -45,10 +46,12 @@ class Channels:
     notes: tuple[str, ...] = field(default=())
     table: pd.DataFrame | None = None  # the input as understood, in input columns (for what-ifs)
     min_buy_in: np.ndarray | None = None  # spend is 0 or at least this (NaN: no buy-in)
+    observed_max: np.ndarray | None = None  # the largest spend the curve was fitted on (NaN: unknown)
 
     def __post_init__(self) -> None:
-        if self.min_buy_in is None:
-            object.__setattr__(self, "min_buy_in", np.full(len(self.names), np.nan))
+        for name in ("min_buy_in", "observed_max"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(len(self.names), np.nan))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -299,6 +302,7 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
         max_spend=np.array([np.nan if r["max_spend"] is None else r["max_spend"] for r in rows]),
         locked=np.array([r["locked"] for r in rows], bool),
         min_buy_in=np.array([np.nan if not r["min_buy_in"] else r["min_buy_in"] for r in rows]),
+        observed_max=np.array([np.nan if r["observed_max_spend"] is None else r["observed_max_spend"] for r in rows]),
         curve_names=tuple(curve_names),
         curves=make_curves(params),
         source=table.source,
@@ -317,10 +321,11 @@ def _canonical(rows: list[dict]) -> pd.DataFrame:
                     "ltv": r["ltv"], "min_spend": r["min_spend"], "max_spend": r["max_spend"],
                     "locked": r["locked"], "curve": r["curve"], "elasticity": r["elasticity"],
                     "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c,
-                    "shape": r["shape"], "min_buy_in": r["min_buy_in"]})
+                    "shape": r["shape"], "min_buy_in": r["min_buy_in"],
+                    "observed_max_spend": r["observed_max_spend"]})
     return pd.DataFrame(out, columns=["channel", *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
                                       "locked", "curve", "elasticity", "max_customers", "ref_spend",
-                                      "ref_customers", "shape", "min_buy_in"])
+                                      "ref_customers", "shape", "min_buy_in", "observed_max_spend"])
 
 
 def _list(names: list[str], most: int = 4) -> str:

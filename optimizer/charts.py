@@ -136,3 +136,46 @@ def save_charts(folder: str | Path, result: Result, front=None, formats: tuple[s
 def _axes(size: tuple[float, float]):
     fig = Figure(figsize=size, layout="constrained")
     return fig.add_subplot()
+
+
+def fit_data(fits, points: int = 100) -> pd.DataFrame:
+    """Each channel's chosen and candidate curves over its observed effective spend."""
+    from optimizer.fitting import model_customers
+
+    rows = []
+    for c in fits.candidates.itertuples():
+        history = fits.history[fits.history["channel"] == c.channel]
+        x = np.linspace(0, history["effective_spend"].max() * 1.2, points)
+        params = np.array([c.p1, c.p2, c.p3])
+        chosen = fits.table.set_index("channel").loc[c.channel, "curve"] == c.curve
+        rows.append(pd.DataFrame({"channel": c.channel, "curve": c.curve, "chosen": chosen, "spend": x,
+                                  "customers": model_customers(c.curve, params, x)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def plot_fits(fits) -> Figure:
+    """Per channel: observed periods (o), the chosen curve (solid) and the other candidates (dotted)."""
+    data = fit_data(fits)
+    names = list(fits.table["channel"])
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    fig = Figure(figsize=(4 * cols, 3 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        seen = fits.history[fits.history["channel"] == name]
+        ax.plot(seen["effective_spend"], seen["customers"], "o", mfc="white", mec="black", ms=4, label="observed")
+        for curve, part in data[data["channel"] == name].groupby("curve"):
+            chosen = bool(part["chosen"].iloc[0])
+            ax.plot(part["spend"], part["customers"], "-" if chosen else ":", color="black" if chosen else "0.55",
+                    lw=1.6 if chosen else 1.0, label=curve + (" (chosen)" if chosen else ""))
+        r2 = fits.table.set_index("channel").loc[name, "r2"]
+        ax.set_title(f"{name}: R² {r2:.2f}", fontsize=10)
+        ax.xaxis.set_major_formatter(_MONEY)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.tick_params(labelsize=8)
+        ax.legend(fontsize=7)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    spend = "effective spend (with carry-over)" if fits.adstock else "spend per period"
+    fig.suptitle(f"Fitted response curves: customers by {spend}")
+    return fig

@@ -217,3 +217,19 @@ def format_attribution(found: dict, model: str, order: int) -> str:
         lines += ["", "Most common converting paths:"]
         lines += [f"  {r.conversions:>10,.0f}  {r.path}".replace(",", " ") for r in top.itertuples()]
     return "\n".join(lines)
+
+
+def format_fits(fits) -> str:
+    """The chosen curve per channel, its fit, the observed spend range, and the AIC of each candidate."""
+    aic = fits.candidates.pivot(index="channel", columns="curve", values="aic")
+    lines = ["Chosen by the lowest AIC (n log(RSS/n) + 2k), preferring fewer parameters within 2 units." + (
+        f" Adstock decay {fits.adstock:g}." if fits.adstock else ""), ""]
+    width = max(8, *(len(c) for c in fits.table["channel"]))
+    lines.append(f"{'Channel':<{width}}  {'curve':<11}{'R²':>6}  {'observed spend':<24}" +
+                 "".join(f"{'AIC ' + k:>16}" for k in aic.columns))
+    for r in fits.table.itertuples():
+        span = f"{money(r.observed_min_spend)} - {money(r.observed_max_spend)}"
+        scores = "".join(f"{aic.loc[r.channel, k]:>16.1f}" if k in aic.columns and aic.loc[r.channel, k] == aic.loc[
+            r.channel, k] else f"{'-':>16}" for k in aic.columns)
+        lines.append(f"{r.channel:<{width}}  {r.curve:<11}{r.r2:>6.2f}  {span:<24}{scores}")
+    return "\n".join(lines)

@@ -29,7 +29,8 @@ from optimizer.schema import SETTINGS, check_scenario
 from optimizer.settings import parse_amount
 
 DEFAULTS = {"budget": None, "budget_mode": "exact", "objective": "ratio", "max_change": None,
-            "min_ratio": None, "fixed_costs": 0.0, "solver": None, "method": "auto"}
+            "min_ratio": None, "fixed_costs": 0.0, "solver": None, "method": "auto", "max_active": None,
+            "time_limit": None}
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,18 @@ SETTINGS = {
     "budget": AMOUNT, "budget_mode": ("exact", "at-most"),
     "objective": ("ratio", "value", "profit", "customers"), "max_change": NUMBER,
     "min_ratio": NUMBER, "fixed_costs": NUMBER, "solver": ("highs", "cbc"), "method": ("auto", "lp"),
+    "max_active": int, "time_limit": NUMBER,
 }
 TOP = {"description": str, "extends": str, "channels": str, **SETTINGS,
        "adjust": list, "add": list, "groups": dict, "ratios": list}
 ADJUST = {"channel": str, "channels": list, "cac": AMOUNT, "ltv": AMOUNT, "customers": AMOUNT,
-          "max_customers": AMOUNT, "min_spend": AMOUNT, "max_spend": AMOUNT, "curve": ("linear", "power", "saturating"),
-          "elasticity": NUMBER, "locked": bool, "remove": bool}
+          "max_customers": AMOUNT, "min_spend": AMOUNT, "max_spend": AMOUNT,
+          "curve": ("linear", "power", "saturating", "hill"), "elasticity": NUMBER, "shape": NUMBER,
+          "min_buy_in": AMOUNT, "locked": bool, "remove": bool}
 ADD = {"channel": str, "spend": NUMBER, "customers": NUMBER, "cac": NUMBER, "ltv": NUMBER,
-       "min_spend": NUMBER, "max_spend": NUMBER, "locked": bool, "curve": ("linear", "power", "saturating"),
-       "elasticity": NUMBER, "max_customers": NUMBER, "ref_spend": NUMBER, "ref_customers": NUMBER}
+       "min_spend": NUMBER, "max_spend": NUMBER, "locked": bool, "curve": ("linear", "power", "saturating", "hill"),
+       "elasticity": NUMBER, "max_customers": NUMBER, "ref_spend": NUMBER, "ref_customers": NUMBER,
+       "shape": NUMBER, "min_buy_in": NUMBER}
 GROUP = {"channels": list, "min_share": NUMBER, "max_share": NUMBER, "min_spend": NUMBER, "max_spend": NUMBER}
 RATIO = {"left": str, "right": str, "max": NUMBER, "min": NUMBER}
 

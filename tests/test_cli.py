@@ -254,3 +254,27 @@ def test_attribute_rejects_bad_weights_and_time_decay_on_paths(write):
     assert run("attribute", paths, "--weights", "half").exit_code == 2
     result = run("attribute", paths, "--model", "time_decay")
     assert result.exit_code == 1 and "time decay needs timestamps" in result.stderr
+
+
+def test_fit_curves_writes_a_channel_table_and_a_chart(tmp_path):
+    from optimizer.fitting import simulate_history
+
+    history = tmp_path / "history.csv"
+    simulate_history({"Search": ("power", [2.0, 0.5]), "TV": ("hill", [900.0, 80_000.0, 2.5])}, seed=3).to_csv(
+        history, index=False)
+    out, charts = tmp_path / "channels.csv", tmp_path / "charts"
+    result = run("fit-curves", history, "--out", out, "--plot", charts)
+    assert result.exit_code == 0, result.output
+    assert "Chosen by the lowest AIC" in result.stdout
+    table = pd.read_csv(out).set_index("channel")
+    assert table.loc["TV", "curve"] == "hill" and table.loc["Search", "curve"] == "power"
+    assert {p.name for p in charts.iterdir()} == {"fits.png", "fits.svg"}
+    assert run("optimize", out, "-q").exit_code == 0
+
+
+def test_optimize_with_buy_ins_and_max_active(write):
+    path = write("s.csv", "channel,spend,customers,ltv,curve,elasticity,max_customers,shape,min_buy_in\n"
+                          "Search,950,60,100,power,0.5,,,\nTV,50,0.1,400,hill,,80,3,300\nPod,100,5,200,power,0.6,,,5000\n")
+    result = run("optimize", path, "--max-active", "2", "--time-limit", "60")
+    assert result.exit_code == 0, result.output
+    assert "mixed-integer model" in result.stdout and "min (min_buy_in (off))" in result.stdout
