@@ -83,11 +83,14 @@ def _ranges(problem, buy_in: np.ndarray):
 
 
 def _initial(base: float, hi: float, curves, i: int, count: int = 16) -> np.ndarray:
-    """Even breakpoints, plus geometric ones near the start, where a power curve's slope is steepest."""
+    """Even breakpoints, plus geometric ones near the start of a concave curve (a power curve's slope
+    is infinite at 0); an S-curve's flat start needs none, and each would cost a binary."""
     if hi <= base:
         return np.array([base])
-    near = base + (hi - base) * np.logspace(-8, -1, 8)
-    return np.unique(np.concatenate([np.linspace(base, hi, count + 1), near]))
+    even = np.linspace(base, hi, count + 1)
+    if not curves.concave[i]:
+        return even
+    return np.unique(np.concatenate([even, base + (hi - base) * np.logspace(-8, -1, 8)]))
 
 
 def _refine(curves, i: int, pts: np.ndarray, x: float, allowed: float) -> np.ndarray:
