@@ -11,16 +11,14 @@ that CSV into paths. Reference (ChannelAttribution 2.2.5 on such data, 1M paths)
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from isolated import in_own_process, serve_or_run
 
 
 def make_paths(n: int, channels: int = 10, seed: int = 0) -> pd.DataFrame:
@@ -69,14 +67,12 @@ def main() -> None:
     parser.add_argument("--paths", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one)))
+    if serve_or_run(args.one, measure):
         return
     print(f"{'paths':>9} {'read s':>8} {'4 heuristics s':>15} {'markov 1 s':>11} {'markov 3 s':>11} "
           f"{'shapley s':>10} {'peak MB':>8}")
     for n in args.paths:
-        done = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
-        r = json.loads(done.stdout.strip().splitlines()[-1])
+        r = in_own_process(__file__, n)
         print(f"{n:>9} {r['read_s']:>8.2f} {r['heuristics_s']:>15.2f} {r['markov1_s']:>11.2f} "
               f"{r['markov3_s']:>11.2f} {r['shapley_s']:>10.2f} {r['peak_mb']:>8.0f}", flush=True)
 

@@ -11,16 +11,14 @@ aggregates paths and computes time-decay credit. The process first makes the log
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from isolated import in_own_process, serve_or_run
 
 
 def make_log(n: int, path: Path, seed: int = 0) -> None:
@@ -55,14 +53,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one)))
+    if serve_or_run(args.one, measure):
         return
     print(f"{'events':>10} {'CSV MB':>8} {'build s':>8} {'distinct paths':>15} {'peak MB before':>15} "
           f"{'peak MB after':>14}")
     for n in args.events:
-        done = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
-        r = json.loads(done.stdout.strip().splitlines()[-1])
+        r = in_own_process(__file__, n)
         print(f"{n:>10} {r['csv_mb']:>8.0f} {r['build_s']:>8.2f} {r['paths']:>15} {r['before_mb']:>15.0f} "
               f"{r['peak_mb']:>14.0f}", flush=True)
 
