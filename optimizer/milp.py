@@ -199,6 +199,9 @@ def _solve(prob: pulp.LpProblem, solver: str, time_limit: float | None) -> tuple
             return "optimal", max(pulp.value(prob.objective), -info.mip_dual_bound + prob.objective.constant)
         if status == highspy.HighsModelStatus.kTimeLimit and has_solution:
             return "time limit", -info.mip_dual_bound + prob.objective.constant
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            raise SolverError(f"HiGHS found no plan within the time limit of {time_limit:g} s; allow more time "
+                              "with --time-limit, or fewer S-curves, buy-ins or channels")
         raise SolverError(f"HiGHS stopped without a plan ({prob.solverModel.modelStatusToString(status)})")
     from optimizer.solvers import SOLVERS
 

@@ -99,3 +99,21 @@ def test_dinkelbach_ratio_with_s_curves_equals_brute_force_and_converges():
     assert result.after.ltv_cac >= brute * (1 - 1e-9)  # the grid can only be worse
     assert result.after.ltv_cac == pytest.approx(brute, rel=1e-3)
     assert result.gap <= 1e-3
+
+
+def test_a_time_limit_gives_a_marked_plan_with_its_gap_or_a_clear_error():
+    import sys
+    from pathlib import Path
+
+    from optimizer import SolverError
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_scurves import instance
+
+    try:
+        result = optimize(instance(100), objective="value", time_limit=2)
+    except SolverError as exc:  # no plan at all within 2 s: the message says what to do
+        assert "--time-limit" in str(exc)
+        return
+    assert result.status == "time limit" and result.ok
+    assert result.gap > 0  # never claimed optimal when it is not proven
