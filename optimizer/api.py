@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -192,17 +193,19 @@ class _Run:
                              "(otherwise the best LTV:CAC comes from spending next to nothing)")
         lam, best, rounds, points = 0.0, None, 0, []
         n = len(table)
+        deadline = None if s.time_limit is None else time.monotonic() + s.time_limit
         for step in range(1, 40):  # Dinkelbach: each MILP finds a better ratio until none exists
             rounds = step
             objective = Objective(table.ltv.astype(float), np.full(n, lam), -lam * s.fixed_costs)
-            mip = solve_mip(problem, objective, table.min_buy_in, s.max_active, tol * 0.5, s.time_limit,
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.01)
+            mip = solve_mip(problem, objective, table.min_buy_in, s.max_active, tol * 0.5, left,
                             points, scale=max(lam, 1e-12) * self.floor)
             if mip.status == "infeasible":
                 return self._from_mip(mip, None)
             ratio = self.ratio_of(mip.spend)
             if best is None or ratio > lam:
                 best, lam = mip, max(ratio, lam)
-            if mip.upper <= tol * lam * self.floor:
+            if mip.upper <= tol * lam * self.floor or mip.status == "time limit":
                 break
         upper = lam + max(mip.upper, 0.0) / self.floor
         final = MipSolution(best.status, best.spend, lam, upper, rounds, best.lp)

@@ -11,6 +11,7 @@ curves; the plan's true value is the lower bound. Breakpoints are refined until 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,7 @@ def solve_mip(problem, objective: Objective, buy_in: np.ndarray, max_active: int
     ``points`` (each channel's breakpoints) is refined in place, so repeated calls start where the
     last one ended; ``scale`` sets the absolute tolerance (default: the objective's own size).
     """
+    deadline = None if time_limit is None else time.monotonic() + time_limit  # a total, across rounds
     base, lo, hi = _ranges(problem, buy_in)
     if points is None:
         points = []
@@ -51,7 +53,15 @@ def solve_mip(problem, objective: Objective, buy_in: np.ndarray, max_active: int
     best = None
     for rounds in range(1, MAX_ROUNDS + 1):
         prob, spend_vars = _build(problem, objective, points, base, lo, hi, max_active)
-        status, bound = _solve(prob, problem.solver, time_limit)
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0 and best is not None:
+            return MipSolution("time limit", best.spend, best.value, best.upper, rounds - 1, best.lp)
+        status, bound = _solve(prob, problem.solver, None if left is None else max(left, 0.01))
+        if status == "no plan" and best is not None:  # the finer model ran out of time: keep the last plan
+            return MipSolution("time limit", best.spend, best.value, best.upper, rounds - 1, best.lp)
+        if status == "no plan":
+            raise SolverError(f"HiGHS found no plan within the time limit of {time_limit:g} s; allow more time "
+                              "with --time-limit, or fewer S-curves, buy-ins or channels")
         if status == "infeasible":
             return MipSolution("infeasible", lo.copy(), float("nan"), float("nan"), rounds, prob)
         x = np.array([v.varValue or 0.0 for v in spend_vars])
@@ -200,8 +210,7 @@ def _solve(prob: pulp.LpProblem, solver: str, time_limit: float | None) -> tuple
         if status == highspy.HighsModelStatus.kTimeLimit and has_solution:
             return "time limit", -info.mip_dual_bound + prob.objective.constant
         if status == highspy.HighsModelStatus.kTimeLimit:
-            raise SolverError(f"HiGHS found no plan within the time limit of {time_limit:g} s; allow more time "
-                              "with --time-limit, or fewer S-curves, buy-ins or channels")
+            return "no plan", float("nan")
         raise SolverError(f"HiGHS stopped without a plan ({prob.solverModel.modelStatusToString(status)})")
     from optimizer.solvers import SOLVERS
 

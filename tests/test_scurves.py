@@ -110,9 +110,9 @@ def test_a_time_limit_gives_a_marked_plan_with_its_gap_or_a_clear_error():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from bench_scurves import instance
 
-    try:
-        result = optimize(instance(100), objective="value", time_limit=2)
-    except SolverError as exc:  # no plan at all within 2 s: the message says what to do
+    try:  # the limit is a total for the whole solve; 0.5 s is far too short for 100 channels
+        result = optimize(instance(100), objective="value", time_limit=0.5)
+    except SolverError as exc:  # no plan at all by then: the message says what to do
         assert "--time-limit" in str(exc)
         return
     assert result.status == "time limit" and result.ok
