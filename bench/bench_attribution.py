@@ -38,8 +38,8 @@ def make_paths(n: int, channels: int = 10, seed: int = 0) -> pd.DataFrame:
 
 
 def measure(n: int) -> dict:
-    from optimizer.attribution import HEURISTICS, attribute
-    from optimizer.paths import read_paths
+    from optimizer.journeys.attribution import HEURISTICS, attribute
+    from optimizer.journeys.read import read_paths
 
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "paths.csv"

@@ -34,7 +34,7 @@ def make_log(n: int, path: Path, seed: int = 0) -> None:
 
 
 def measure(n: int) -> dict:
-    from optimizer.journeys import build_journeys
+    from optimizer.journeys.events import build_journeys
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.csv"

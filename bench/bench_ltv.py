@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from optimizer.ltv import LtvSettings, estimate_ltv
-from optimizer.synthetic import ChannelTruth, simulate
-from optimizer.transactions import read_acquisition, read_transactions
+from optimizer.ltv.estimate import LtvSettings, estimate_ltv
+from optimizer.ltv.simulate import ChannelTruth, simulate
+from optimizer.ltv.transactions import read_acquisition, read_transactions
 
 
 def main() -> None:

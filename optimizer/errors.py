@@ -1,14 +1,35 @@
-"""The one error hierarchy of ltvcac: the library raises these, the CLI prints them."""
+"""The one error hierarchy of ltvcac: the library raises these, the command line prints them.
+
+Messages speak of the library's own parameters, written in backquotes (`min_ratio`); the command
+line shows them as its flags (--min-ratio) through :meth:`OptimizerError.render`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+_PARAMETER = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
+
+
+def render(text: str, name_of: Callable[[str], str | None] | None = None) -> str:
+    """``text`` with each `parameter` shown as ``name_of(parameter)`` (kept as it is when that is None)."""
+    def show(match: re.Match) -> str:
+        name = name_of(match.group(1)) if name_of else None
+        return name or match.group(0)
+
+    return _PARAMETER.sub(show, text)
 
 
 class OptimizerError(Exception):
     """Base class of every error the library raises on purpose."""
 
     exit_code = 1
+
+    def render(self, name_of: Callable[[str], str | None] | None = None) -> str:
+        """The message with each `parameter` shown as ``name_of(parameter)`` (kept as it is when None)."""
+        return render(str(self), name_of)
 
 
 class UsageError(OptimizerError):
@@ -18,7 +39,11 @@ class UsageError(OptimizerError):
 
 
 class SolverError(OptimizerError):
-    """The LP solver is missing or failed in a way that is not the model's fault."""
+    """The solver is missing or failed in a way that is not the model's fault."""
+
+
+class OutputError(OptimizerError):
+    """An output cannot be written (no such folder, not writable, would replace an input)."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.synthetic import simulate_events
+from optimizer.journeys.simulate import simulate_events
 
 HERE = Path(__file__).resolve().parent
 C, N = "(conversion)", "(null)"

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.synthetic import ChannelTruth, simulate
+from optimizer.ltv.simulate import ChannelTruth, simulate
 
 HERE = Path(__file__).resolve().parent
 TRUTH = {  # customers, BG/NBD r, alpha, a, b; Gamma-Gamma p, q, gamma (mean spend p * gamma / (q - 1))

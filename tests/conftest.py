@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.solvers import available_solvers
+from optimizer.solve.backends import BACKENDS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "channels.csv"
-SOLVERS = available_solvers()
+SOLVERS = [name.value for name, backend in BACKENDS.items() if backend.available()]
 
 
 @pytest.fixture

@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 from optimizer import InputError
-from optimizer.attribution import _equal_split, attribute, removal_effects, shapley
-from optimizer.journeys import build_journeys
-from optimizer.paths import build_paths, read_paths
-from optimizer.synthetic import exact_removal_effects, simulate_journeys
-from optimizer.touchpoints import analyze, channel_stats, channel_table
+from optimizer.journeys.analyze import analyze, channel_stats
+from optimizer.journeys.attribution import _equal_split, attribute, removal_effects, shapley
+from optimizer.journeys.channel_table import channel_table
+from optimizer.journeys.events import build_journeys
+from optimizer.journeys.paths import build_paths
+from optimizer.journeys.read import read_paths
+from optimizer.journeys.simulate import exact_removal_effects, simulate_journeys
 
 # path, conversions, value, nulls
 HAND = [(("a", "b", "c"), 1, 10, 0), (("a", "c"), 1, 20, 1), (("b",), 0, 0, 1), (("c", "a"), 1, 5, 1)]
@@ -178,7 +180,7 @@ def test_event_log_does_not_depend_on_row_order():
 
 def test_bad_event_logs_and_paths_are_reported(write):
     log = write("ev.csv", "customer_id,timestamp,channel,conversion\n1,2024-01-01,search,0\n1,soon,tv,1\n")
-    with pytest.raises(InputError, match=r"line 3, column 'timestamp': is not a timestamp"):
+    with pytest.raises(InputError, match=r"line 3, column 'timestamp': 'soon' is not a timestamp"):
         build_journeys(log)
     with pytest.raises(InputError, match="the conversion column 'conversion' is missing"):
         build_journeys(write("ev2.csv", "customer_id,timestamp,channel\n1,2024-01-01,search\n"))

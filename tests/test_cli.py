@@ -257,7 +257,7 @@ def test_attribute_rejects_bad_weights_and_time_decay_on_paths(write):
 
 
 def test_fit_curves_writes_a_channel_table_and_a_chart(tmp_path):
-    from optimizer.fitting import simulate_history
+    from optimizer.fitting.simulate import simulate_history
 
     history = tmp_path / "history.csv"
     simulate_history({"Search": ("power", [2.0, 0.5]), "TV": ("hill", [900.0, 80_000.0, 2.5])}, seed=3).to_csv(

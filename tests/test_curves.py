@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.curves import fit_through_point, make_curves
-from optimizer.lp import lp_names
+from optimizer.model.curves import fit_through_point, make_curves
+from optimizer.model.program import lp_names
 
 CURVES = make_curves([
     fit_through_point("linear", 1000.0, 50.0),

@@ -7,10 +7,10 @@ import pytest
 from PIL import Image
 
 from optimizer import optimize
-from optimizer.charts import allocation_data, curve_data, save_charts
-from optimizer.frontier import frontier
-from optimizer.html_report import render_report
-from optimizer.scenarios import load_scenario
+from optimizer.report.charts import allocation_data, curve_data, save_charts
+from optimizer.report.html import render_report
+from optimizer.whatif.frontier import frontier
+from optimizer.whatif.scenario import load_scenario
 from tests.conftest import EXAMPLE
 
 

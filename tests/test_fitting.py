@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from optimizer import InputError, optimize, read_channels
-from optimizer.fitting import fit_curves, model_customers, simulate_history
+from optimizer.fitting.fit import fit_curves, model_customers
+from optimizer.fitting.simulate import simulate_history
 
 TRUTH = {"Search": ("power", [2.0, 0.5]), "TV": ("hill", [900.0, 80_000.0, 2.5]),
          "Social": ("saturating", [700.0, 60_000.0]), "Affiliates": ("linear", [0.004])}

@@ -44,5 +44,5 @@ def test_ratio_floor_out_of_reach(write, example):
 
 def test_ratio_at_most_without_any_cost_floor_is_a_usage_error(write):
     path = write("t.csv", "channel,spend,customers,ltv,curve,elasticity\nA,100,10,30,power,0.5\n")
-    with pytest.raises(UsageError, match="fixed-costs"):
+    with pytest.raises(UsageError, match="`fixed_costs`"):
         optimize(path, budget_mode="at-most")

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from optimizer import InputError
-from optimizer.bgnbd import BgNbd, fit_bgnbd, fit_gamma_gamma
-from optimizer.ltv import LtvSettings, bgnbd_value, estimate_ltv
-from optimizer.synthetic import ChannelTruth, simulate
-from optimizer.transactions import read_acquisition, read_transactions, summarize
+from optimizer.ltv.bgnbd import BgNbd, fit_bgnbd, fit_gamma_gamma
+from optimizer.ltv.estimate import LtvSettings, bgnbd_value, estimate_ltv
+from optimizer.ltv.simulate import ChannelTruth, simulate
+from optimizer.ltv.transactions import read_acquisition, read_transactions, summarize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_cdnow = pytest.mark.skipif(not (SHARED / "cdnow_customers_summary.csv").exists(),
@@ -140,7 +140,7 @@ def test_bad_transaction_logs_name_line_and_column(write):
     assert "line 3, column 'date': '2024-13-01' is not a date" in text
     assert "line 4, column 'date': 'yesterday' is not a date" in text
     assert "line 3, column 'amount': 'x' is not an amount" in text
-    with pytest.raises(InputError, match="the date column 'when' is missing; name yours with --date-col"):
+    with pytest.raises(InputError, match="the date column 'when' is missing; name yours with `date_col`"):
         read_transactions(path, date_col="when")
 
 

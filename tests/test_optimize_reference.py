@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -25,13 +27,28 @@ def _budget(inst, factor):
     return float(np.clip(total, inst.lo.sum() * 1.01, np.minimum(inst.hi, 1e12).sum() * 0.99))
 
 
+@functools.cache
+def _value_case(seed: int):
+    """An instance, a budget and the reference's best value: computed once for every method."""
+    inst = random_instance(seed, n=3 + seed % 5)
+    budget = _budget(inst, 0.6 + 0.15 * seed)
+    return inst, budget, value_of(inst, reference_value(inst, budget, exact=True))
+
+
+@functools.cache
+def _ratio_case(seed: int):
+    """An instance, a budget, fixed costs and the reference's best ratio: computed once for every method."""
+    inst = random_instance(100 + seed, n=2 + seed % 4)
+    budget = _budget(inst, 1.0)
+    fixed = float(inst.frame.spend.sum() * (0.05 + 0.1 * seed))
+    return inst, budget, fixed, reference_ratio(inst, budget, fixed)
+
+
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda s: f"seed{s}")
 def test_value_with_exact_budget_matches_marginal_equalization(seed, method):
-    inst = random_instance(seed, n=3 + seed % 5)
-    budget = _budget(inst, 0.6 + 0.15 * seed)
+    inst, budget, expected = _value_case(seed)
     result = optimize(inst.frame, budget=budget, objective="value", method=method)
-    expected = value_of(inst, reference_value(inst, budget, exact=True))
     assert result.after.value == pytest.approx(expected, rel=1e-6)
     assert result.after.spend == pytest.approx(budget, rel=1e-9)
 
@@ -39,11 +56,8 @@ def test_value_with_exact_budget_matches_marginal_equalization(seed, method):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda s: f"seed{s}")
 def test_ratio_with_at_most_budget_matches_dinkelbach_reference(seed, method):
-    inst = random_instance(100 + seed, n=2 + seed % 4)
-    budget = _budget(inst, 1.0)
-    fixed = float(inst.frame.spend.sum() * (0.05 + 0.1 * seed))
+    inst, budget, fixed, expected = _ratio_case(seed)
     result = optimize(inst.frame, budget=budget, budget_mode="at-most", fixed_costs=fixed, method=method)
-    expected = reference_ratio(inst, budget, fixed)
     assert result.after.ltv_cac == pytest.approx(expected, rel=1e-6)
     assert result.after.spend <= budget * (1 + 1e-9)
 

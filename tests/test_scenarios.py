@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from optimizer import InputError, optimize
-from optimizer.scenarios import compare, load_scenario, run_scenarios
+from optimizer.whatif.batch import compare, run_scenarios
+from optimizer.whatif.scenario import load_scenario
 
 TABLE = (
     "channel,spend,customers,ltv,curve,elasticity,max_customers\n"
@@ -34,8 +35,8 @@ def scenario(folder: Path, name: str, text: str) -> Path:
 def test_child_overrides_base_and_command_line_overrides_both(folder):
     path = scenario(folder, "cut.toml", 'extends = "base.toml"\nbudget = "-20%"\nmax_change = 0.3\n')
     s = load_scenario(path, {"max_change": 0.4, "objective": "ratio"})
-    assert s.settings["budget"] == pytest.approx(880)
-    assert s.settings["max_change"] == 0.4 and s.settings["objective"] == "ratio"
+    assert s.settings.budget == pytest.approx(880)
+    assert s.settings.max_change == 0.4 and s.settings.objective == "ratio"
     assert s.changes == (
         "objective: ratio -> value (base.toml)", "max_change: none -> 0.5 (base.toml)",
         "budget: 1 100 -> 880 (cut.toml)", "max_change: 0.5 -> 0.3 (cut.toml)",
@@ -85,7 +86,7 @@ def test_remove_and_add_channels_keep_todays_budget(folder):
                     'ref_spend = 100\nref_customers = 5\nmax_spend = 200\n')
     s = load_scenario(path)
     assert "Email" not in s.channels.names and "Podcast" in s.channels.names
-    assert s.settings["budget"] == pytest.approx(1100)  # Email's 100 is spent elsewhere
+    assert s.settings.budget == pytest.approx(1100)  # Email's 100 is spent elsewhere
     assert s.run().after.spend == pytest.approx(1100)
 
 

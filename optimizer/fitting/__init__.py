@@ -1,0 +1,1 @@
+"""Response curves fitted from per-period history, and synthetic history from known curves."""

@@ -1,0 +1,47 @@
+"""What a job returns: text for the terminal, the files it wrote, and its result where it has one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from optimizer.results.result import Result
+
+EXIT_BAD_INPUT, EXIT_INFEASIBLE = 1, 3
+
+
+@dataclass(frozen=True)
+class Job:
+    """A finished job: what to show, what to warn about, what was written."""
+
+    text: str = ""
+    written: tuple[Path, ...] = ()
+    result: Result | None = None
+    notes: str = ""  # for stderr: notes about the data
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A finished batch of scenarios: lines to show (and whether each is a warning), files, exit code."""
+
+    lines: list[tuple[str, bool]] = field(default_factory=list)
+    written: tuple[Path, ...] = ()
+    exit_code: int = 0
+
+
+def written_lines(paths) -> list[str]:
+    """One line per file written; charts (PNG and SVG in one folder) on one line per folder."""
+    paths = [Path(p) for p in paths]
+    charts: dict[Path, list[str]] = {}
+    lines = []
+    for path in paths:
+        if path.suffix.lower() in (".png", ".svg"):
+            charts.setdefault(path.parent, []).append(path.name)
+        else:
+            lines.append(f"Wrote {path}")
+    lines += [f"Wrote charts to {folder}: {', '.join(names)}" for folder, names in charts.items()]
+    return lines
+
+
+def note_lines(notes) -> str:
+    return "\n".join(f"note: {n}" for n in notes)

@@ -1,0 +1,154 @@
+"""The commands that solve: optimize, run, compare, frontier and report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from optimizer.files.writers import check_folder, check_target, prepare_folder, write_csv, write_json, write_text
+from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job
+from optimizer.report.charts import save_charts
+from optimizer.report.html import render_report
+from optimizer.report.text import format_comparison, format_frontier, format_result, format_run_line
+from optimizer.whatif.batch import ScenarioRun, compare, run_scenarios, scenario_summary
+from optimizer.whatif.frontier import frontier
+from optimizer.whatif.scenario import Scenario, load_source
+
+REPORTS = Path("out")  # where a report goes when no --out is given
+
+
+def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_json: Path | None = None,
+             lp_file: Path | None = None, decimal_comma: bool = False, plot: Path | None = None) -> Job:
+    """Solve one channel table or scenario and write the plan, its summary, its LP model and charts."""
+    for target in (out, summary_json, lp_file):
+        check_target(target, [source])
+    check_folder(plot)
+    scenario = load_source(source, overrides)
+    result = scenario.run(lp_file=lp_file)
+    written = [lp_file] if lp_file is not None else []
+    if result.ok and out is not None:
+        written.append(write_csv(result.to_frame(), out, decimal_comma=decimal_comma))
+    if summary_json is not None:
+        summary = scenario_summary(ScenarioRun(source, scenario, result)) if _is_scenario(scenario) else (
+            result.summary())
+        written.append(write_json(summary, summary_json))
+    if plot is not None and result.ok:
+        written += save_charts(plot, result)
+    return Job(_scenario_text(scenario) + format_result(result), tuple(written), result)
+
+
+def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bool = False, plot: Path | None = None,
+            on_start: Callable[[int, Path], None] | None = None, brief: bool = False) -> Batch:
+    """Run scenario files, writing NAME.plan.csv and NAME.summary.json for each; keep going past failures."""
+    check_folder(out_dir)
+    check_folder(plot)
+    prepare_folder(out_dir)
+    runs = run_scenarios(paths, overrides, on_start)
+    lines, written = [], []
+    for one in runs:
+        if one.error is not None:
+            lines.append((f"{one.name}: Error: {one.error}", True))
+            continue
+        written += _write_run(one, out_dir, decimal_comma, plot)
+        if brief:
+            lines.append((format_run_line(one), not one.result.ok))
+        else:
+            lines.append((_scenario_text(one.scenario) + format_result(one.result), not one.result.ok))
+    return Batch(lines + _failures(runs), tuple(written), _exit_code(runs))
+
+
+def compare_job(paths: list[Path], overrides: dict, out: Path | None = None, decimal_comma: bool = False,
+                on_start: Callable[[int, Path], None] | None = None) -> Batch:
+    """Run scenarios and show (and write) them side by side."""
+    check_target(out, paths)
+    runs = run_scenarios(paths, overrides, on_start)
+    table = compare(runs)
+    written = [write_csv(table.reset_index(), out, decimal_comma=decimal_comma)] if out is not None else []
+    lines = [(format_comparison(table), False)]
+    for one in runs:
+        if one.error is not None:
+            lines.append((f"\n{one.name}: Error: {one.error}", True))
+        elif not one.result.ok:
+            reasons = "\n".join(f"  - {d}" for d in one.result.diagnosis)
+            lines.append((f"\n{one.name}: no plan keeps every rule:\n{reasons}", True))
+    if out is not None and any(not (r.result is not None and r.result.ok) for r in runs):
+        lines.append((f"{out} is partial: the scenarios above without a plan have empty columns", True))
+    return Batch(lines, tuple(written), _exit_code(runs))
+
+
+def frontier_job(source: Path, overrides: dict, start: str, stop: str, steps: int, target: float,
+                 out: Path | None = None, plot: Path | None = None, decimal_comma: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> Job:
+    """Sweep the budget for a channel table or scenario; write the points and the charts."""
+    check_target(out, [source])
+    check_folder(plot)
+    scenario = load_source(source, overrides)
+    front = frontier(scenario.channels, start, stop, steps, target, progress=progress, settings=scenario.settings,
+                     rules=list(scenario.rules))
+    written = [write_csv(front.to_frame(), out, decimal_comma=decimal_comma)] if out is not None else []
+    if plot is not None and front.current.ok:
+        written += save_charts(plot, front.current, front, stem=scenario.name)
+    return Job(format_frontier(front), tuple(written), front.current)
+
+
+def report_job(source: Path, overrides: dict, out: Path | None = None, with_frontier: bool = True,
+               start: str = "-50%", stop: str = "+50%", steps: int = 21, plot: Path | None = None) -> Job:
+    """One self-contained HTML page for a channel table or scenario."""
+    scenario = load_source(source, overrides)
+    out = out if out is not None else REPORTS / f"{scenario.name}.report.html"
+    if out.parent == REPORTS:
+        prepare_folder(REPORTS)
+    check_target(out, [source])
+    check_folder(plot)
+    result = scenario.run()
+    front = None
+    if with_frontier and result.ok:
+        front = frontier(scenario.channels, start, stop, steps, settings=scenario.settings,
+                         rules=list(scenario.rules))
+    page = render_report(result, f"ltvcac: {scenario.name}", scenario.description, scenario.changes, front)
+    written = [write_text(page, out)]
+    if plot is not None and result.ok:
+        written += save_charts(plot, result, front, stem=scenario.name)
+    text = "" if result.ok else "No plan keeps every rule: see the report.\n" + format_result(result)
+    return Job(text, tuple(written), result)
+
+
+def _is_scenario(scenario: Scenario) -> bool:
+    return scenario.path.suffix.lower() == ".toml"
+
+
+def _scenario_text(scenario: Scenario) -> str:
+    if not _is_scenario(scenario):
+        return ""
+    head = f"Scenario {scenario.name}" + (f": {scenario.description}" if scenario.description else "")
+    return "\n".join([head, *(f"  {c}" for c in scenario.changes), "", ""])
+
+
+def _write_run(one: ScenarioRun, out_dir: Path, decimal_comma: bool, plot: Path | None) -> list[Path]:
+    plan = out_dir / f"{one.name}.plan.csv"
+    written = []
+    if one.result.ok:
+        written.append(write_csv(one.result.to_frame(), plan, decimal_comma=decimal_comma))
+    elif plan.exists():
+        plan.unlink()  # an earlier run's plan must not stand beside this run's "no plan"
+    written.append(write_json(scenario_summary(one), out_dir / f"{one.name}.summary.json"))
+    if plot is not None and one.result.ok:
+        written += save_charts(plot, one.result, stem=one.name)
+    return written
+
+
+def _failures(runs: list[ScenarioRun]) -> list[tuple[str, bool]]:
+    failed = [r for r in runs if r.error is not None]
+    infeasible = [r for r in runs if r.result is not None and not r.result.ok]
+    if len(runs) < 2 or not (failed or infeasible):
+        return []
+    return [(f"\n{len(failed)} failed, {len(infeasible)} infeasible: "
+             f"{', '.join(r.name for r in failed + infeasible)}", True)]
+
+
+def _exit_code(runs: list[ScenarioRun]) -> int:
+    if any(r.error is not None for r in runs):
+        return EXIT_BAD_INPUT
+    if any(r.result is not None and not r.result.ok for r in runs):
+        return EXIT_INFEASIBLE
+    return 0

@@ -1,0 +1,1 @@
+"""Lifetime value per acquisition channel: transactions, BG/NBD + Gamma-Gamma, cohort and simple estimates."""

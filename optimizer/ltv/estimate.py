@@ -1,0 +1,284 @@
+"""Expected lifetime value of a NEWLY acquired customer, per acquisition channel, with an interval.
+
+Methods (each value is gross margin x discounted revenue over the horizon, first purchase included
+at time 0):
+
+- ``simple``: average order value x purchases per active period x expected discounted lifetime
+  from a constant period-to-period retention rate. Known bias: a constant rate ignores that the
+  customers who stay are the loyal ones (retention rises with age), and counts a quiet period as
+  churn, so it usually underestimates long horizons.
+- ``cohort``: the observed value per acquired customer in each period since acquisition, then
+  extended to the horizon by a geometric retention curve fitted to the observed periods.
+- ``bgnbd``: BG/NBD for the number of repeat purchases and Gamma-Gamma for spend per purchase,
+  fitted by maximum likelihood per channel where the channel has enough customers, else on all
+  customers (pooled); the output says which. The first purchase is valued at the channel's mean.
+
+Intervals: bgnbd from the likelihood (delta method on the log scale); simple and cohort by
+bootstrap over customers.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError, Problem, UsageError
+from optimizer.files.numbers import parse_date
+from optimizer.ltv.bgnbd import BgNbd, GammaGamma, expected_repeat, fit_bgnbd, fit_gamma_gamma
+from optimizer.ltv.transactions import Purchases, read_acquisition, read_transactions, summarize
+from optimizer.model.choices import LtvModel, TimeUnit, choose
+
+
+@dataclass(frozen=True)
+class LtvSettings:
+    """How LTV is estimated; ``horizon`` and ``discount`` are per ``unit``."""
+
+    model: LtvModel = LtvModel.bgnbd
+    horizon: float = 36
+    unit: TimeUnit = TimeUnit.months
+    discount: float = 0.01
+    margin: float = 1.0
+    confidence: float = 0.9
+    min_customers: int = 300  # a channel smaller than this borrows the pooled BG/NBD fit
+    bootstrap: int = 200
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model", choose(LtvModel, self.model, "LTV model"))
+        object.__setattr__(self, "unit", choose(TimeUnit, self.unit, "time unit"))
+        checks = [
+            ("horizon", 0 < self.horizon <= 10_000, "must be above 0 (and at most 10 000 units)"),
+            ("discount", 0 <= self.discount < 1, "is a rate per unit, such as 0.01 for 1 % a month"),
+            ("margin", 0 < self.margin <= 1, "is a fraction in (0, 1], such as 0.3 for 30 %"),
+            ("confidence", 0 < self.confidence < 1, "is a fraction such as 0.9"),
+            ("min_customers", self.min_customers >= 1, "must be 1 or more"),
+            ("bootstrap", self.bootstrap >= 10, "must be 10 or more"),
+        ]
+        problems = [f"`{name}` {text} (got {getattr(self, name)!r})" for name, ok, text in checks
+                    if not (ok and math.isfinite(getattr(self, name)))]
+        if problems:
+            raise UsageError("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class LtvResult:
+    """LTV per channel (``table``), with the settings and what the data handling did."""
+
+    table: pd.DataFrame
+    settings: LtvSettings
+    notes: tuple[str, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def estimate_ltv(purchases: Purchases, acquisition: pd.Series, settings: LtvSettings,
+                 end: str | pd.Timestamp | None = None) -> LtvResult:
+    """LTV of a new customer per channel from purchase days and each customer's channel."""
+    summary = summarize(purchases.frame, settings.unit, end)
+    channel, notes = _join_channels(summary, acquisition, purchases.source)
+    summary["channel"] = channel
+    rows = []
+    method = {LtvModel.simple: _simple, LtvModel.cohort: _cohort, LtvModel.bgnbd: _bgnbd}[settings.model]
+    pooled = functools.cache(lambda: _pooled_fits(summary))  # fitted only if a small channel needs it
+    _check_repeat_buyers(summary, settings, purchases.source)
+    for name, group in summary.groupby("channel", sort=True):
+        own = settings.model != LtvModel.bgnbd
+        days = purchases.frame[purchases.frame["customer_id"].isin(group.index)] if own else None
+        rows.append({"channel": name, "customers": len(group), "repeat_customers": int((group.frequency > 0).sum()),
+                     **method(group, days, settings, pooled)})
+    if settings.margin == 1:
+        notes += ("the margin is 1, so these values are revenue, not gross margin; set the margin (such as 0.3 "
+                  "for 30 %) to value customers by what they earn",)
+    return LtvResult(pd.DataFrame(rows), settings, (*purchases.notes, *notes))
+
+
+def discount_factors(settings: LtvSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Period ends 1..H (in units) and their discount factors (1 + d) ** -k."""
+    k = np.arange(1, int(np.ceil(settings.horizon)) + 1, dtype=float)
+    k[-1] = settings.horizon
+    return k, (1 + settings.discount) ** -k
+
+
+def bgnbd_value(bg: BgNbd | np.ndarray, mean_spend: float, first_value: float, settings: LtvSettings) -> float:
+    """Discounted margin of a new customer: first purchase now, repeats as BG/NBD expects."""
+    params = np.array([bg.r, bg.alpha, bg.a, bg.b]) if isinstance(bg, BgNbd) else bg
+    k, factor = discount_factors(settings)
+    cumulative = expected_repeat(params, np.concatenate([[0.0], k]))
+    return settings.margin * (first_value + mean_spend * float(np.diff(cumulative) @ factor))
+
+
+def _bgnbd(group: pd.DataFrame, _days, settings: LtvSettings, pooled) -> dict:
+    own = len(group) >= settings.min_customers
+    bg, gg = (fit_bgnbd(group.frequency, group.recency, group["T"]),
+              fit_gamma_gamma(group.frequency, group.monetary_value)) if own else pooled()
+    first = float(group.first_value.mean())
+    value = bgnbd_value(bg, gg.mean_spend, first, settings)
+    se = _delta_se(bg, gg, first, group.first_value.std(ddof=1) / np.sqrt(len(group)), settings)
+    low, high = _lognormal_interval(value, se, settings.confidence)
+    k, _ = discount_factors(settings)
+    return {"ltv": value, "ltv_low": low, "ltv_high": high, "model": LtvModel.bgnbd.value,
+            "fit": "per channel" if own else f"pooled (fewer than {settings.min_customers} customers)",
+            "expected_repeat_purchases": float(bg.expected_new(k[-1])), "mean_spend": gg.mean_spend,
+            "first_purchase_value": first, "r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b,
+            "p": gg.p, "q": gg.q, "gamma": gg.gamma}
+
+
+def _delta_se(bg: BgNbd, gg: GammaGamma, first: float, first_se: float, settings: LtvSettings) -> float:
+    theta = np.log([bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.gamma])
+
+    def value(t):
+        e = np.exp(t)
+        return bgnbd_value(e[:4], e[4] * e[6] / (e[5] - 1), first, settings)
+
+    grad = np.array([(value(theta + h) - value(theta - h)) / 2e-5 for h in np.eye(7) * 1e-5])
+    var = settings.margin**2 * first_se**2 if np.isfinite(first_se) else 0.0
+    if bg.covariance is not None:
+        var += grad[:4] @ bg.covariance @ grad[:4]
+    if gg.covariance is not None:
+        var += grad[4:] @ gg.covariance @ grad[4:]
+    return float(np.sqrt(max(var, 0.0)))
+
+
+def _lognormal_interval(value: float, se: float, confidence: float) -> tuple[float, float]:
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    spread = z * se / value if value > 0 else np.inf
+    return value * np.exp(-spread), value * np.exp(spread)
+
+
+def _simple(group: pd.DataFrame, days: pd.DataFrame, settings: LtvSettings, _pooled) -> dict:
+    stats = _period_stats(group, days, settings)  # per customer: days, value, active, kept, eligible
+
+    def estimate(w):
+        aov = (w @ stats[:, 1]) / (w @ stats[:, 0])
+        per_active = (w @ stats[:, 0]) / (w @ stats[:, 2])
+        retention = (w @ stats[:, 3]) / max(w @ stats[:, 4], 1e-12)
+        k = np.arange(int(np.ceil(settings.horizon)))
+        life = float(((retention / (1 + settings.discount)) ** k).sum())
+        return settings.margin * aov * per_active * life, aov, per_active, retention
+
+    value, aov, per_active, retention = estimate(np.ones(len(stats)))
+    low, high = _bootstrap(lambda w: estimate(w)[0], len(stats), settings)
+    return {"ltv": value, "ltv_low": low, "ltv_high": high, "model": LtvModel.simple.value, "fit": "per channel",
+            "average_order_value": aov, "purchases_per_active_period": per_active, "retention": retention}
+
+
+def _cohort(group: pd.DataFrame, days: pd.DataFrame, settings: LtvSettings, _pooled) -> dict:
+    values, observed = _value_by_period(group, days, settings)
+    horizon = int(np.ceil(settings.horizon))
+
+    def estimate(w):
+        seen = w @ observed
+        per_customer = np.where(seen > 0, (w @ values) / np.maximum(seen, 1e-12), np.nan)
+        known = np.flatnonzero(~np.isnan(per_customer))
+        curve, retention = _extend(per_customer[known], known, horizon)
+        k = np.arange(horizon)
+        return settings.margin * float(curve @ (1 + settings.discount) ** -k), retention, len(known)
+
+    value, retention, periods = estimate(np.ones(len(values)))
+    low, high = _bootstrap(lambda w: estimate(w)[0], len(values), settings)
+    return {"ltv": value, "ltv_low": low, "ltv_high": high, "model": LtvModel.cohort.value, "fit": "per channel",
+            "observed_periods": periods, "retention": retention}
+
+
+def _extend(per_customer: np.ndarray, periods: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
+    """Observed value per period, then a geometric tail fitted to periods after the first."""
+    later = (periods >= 1) & (per_customer > 0)
+    if later.sum() >= 2:
+        slope, intercept = np.polyfit(periods[later], np.log(per_customer[later]), 1)
+        retention = float(min(np.exp(slope), 0.999))
+    else:
+        slope, intercept, retention = 0.0, np.log(max(per_customer[-1], 1e-12)), 0.0
+    k = np.arange(horizon)
+    curve = np.exp(intercept) * retention ** k if later.sum() >= 2 else np.zeros(horizon)
+    observed = periods[periods < horizon]
+    curve[observed] = per_customer[: len(observed)]
+    return curve, retention
+
+
+def _period_index(days: pd.DataFrame, group: pd.DataFrame, settings: LtvSettings) -> pd.DataFrame:
+    first = group["first_purchase"].reindex(days["customer_id"]).to_numpy()
+    age = (days["date"].to_numpy() - first) / np.timedelta64(1, "D") / settings.unit.days_each
+    return days.assign(period=np.floor(age).astype(int))
+
+
+def _period_stats(group, days, settings) -> np.ndarray:
+    d = _period_index(days, group, settings)
+    active = d.groupby(["customer_id", "period"]).size().reset_index()[["customer_id", "period"]]
+    full = np.floor(group["T"]).astype(int)  # periods 0..full-1 are fully observed
+    nxt = active.assign(period=active.period + 1).merge(active, on=["customer_id", "period"], how="inner")
+    eligible = active[active.period + 1 < full.reindex(active.customer_id).to_numpy()]
+    kept = nxt[nxt.period < full.reindex(nxt.customer_id).to_numpy()]
+    per = pd.DataFrame({"days": d.groupby("customer_id").size(), "value": d.groupby("customer_id")["amount"].sum(),
+                        "active": active.groupby("customer_id").size(), "kept": kept.groupby("customer_id").size(),
+                        "eligible": eligible.groupby("customer_id").size()}).reindex(group.index).fillna(0.0)
+    return per.to_numpy(float)
+
+
+def _value_by_period(group, days, settings) -> tuple[np.ndarray, np.ndarray]:
+    d = _period_index(days, group, settings)
+    horizon = int(np.ceil(settings.horizon))
+    d = d[d.period < horizon]
+    row = pd.Series(np.arange(len(group)), index=group.index).reindex(d["customer_id"]).to_numpy()
+    values = np.zeros((len(group), horizon))
+    np.add.at(values, (row, d["period"].to_numpy()), d["amount"].to_numpy())
+    full = np.floor(group["T"].to_numpy()).astype(int)
+    observed = (np.arange(horizon)[None, :] < full[:, None]).astype(float)
+    return values * observed, observed
+
+
+def _bootstrap(estimate, n: int, settings: LtvSettings) -> tuple[float, float]:
+    rng = np.random.default_rng(settings.seed)
+    draws = [estimate(rng.multinomial(n, np.full(n, 1 / n)).astype(float)) for _ in range(settings.bootstrap)]
+    tail = (1 - settings.confidence) / 2 * 100
+    return float(np.nanpercentile(draws, tail)), float(np.nanpercentile(draws, 100 - tail))
+
+
+def _pooled_fits(summary: pd.DataFrame) -> tuple[BgNbd, GammaGamma]:
+    return (fit_bgnbd(summary.frequency, summary.recency, summary["T"]),
+            fit_gamma_gamma(summary.frequency, summary.monetary_value))
+
+
+def _join_channels(summary: pd.DataFrame, acquisition: pd.Series, source: str) -> tuple[pd.Series, tuple[str, ...]]:
+    channel = acquisition.reindex(summary.index)
+    missing = channel.index[channel.isna()]
+    if len(missing):
+        shown = ", ".join(repr(c) for c in missing[:5])
+        raise InputError(source, [Problem(f"{len(missing)} customers have no acquisition channel (such as {shown}); "
+                                          "add them to the acquisition table")])
+    unused = len(set(acquisition.index) - set(summary.index))
+    if not unused:
+        return channel, ()
+    return channel, (f"{unused} customers in the acquisition table have no purchase in the log and are left out",)
+
+
+def _check_repeat_buyers(summary: pd.DataFrame, settings: LtvSettings, source: str) -> None:
+    if settings.model != LtvModel.bgnbd:
+        return
+    repeat = summary.groupby("channel")["frequency"].apply(lambda f: int((f > 0).sum()))
+    empty = [c for c, n in repeat.items() if n == 0]
+    if empty:
+        raise InputError(source, [Problem(
+            "no customer of this channel bought twice, so BG/NBD has nothing to learn repeat buying from; "
+            "use a longer log, or --model simple or cohort", channel=c) for c in empty])
+
+
+def ltv_from_files(transactions: str | Path | pd.DataFrame, acquisition: str | Path | pd.DataFrame,
+                   settings: LtvSettings, end: str | pd.Timestamp | None = None, customer_col: str = "customer_id",
+                   date_col: str = "date", amount_col: str = "amount", channel_col: str = "channel",
+                   date_format: str | None = None) -> LtvResult:
+    """Read a transaction log and an acquisition table, then :func:`estimate_ltv`."""
+    if isinstance(end, str):
+        try:
+            end = parse_date(end)
+        except ValueError as exc:
+            raise UsageError(f"`end`: {exc}") from None
+    purchases = read_transactions(transactions, customer_col, date_col, amount_col, date_format)
+    channels = read_acquisition(acquisition, customer_col, channel_col)
+    return estimate_ltv(purchases, channels, settings, end)

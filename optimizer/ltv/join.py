@@ -1,0 +1,44 @@
+"""Putting estimated LTVs into a channel table, matching channels by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError, Problem
+from optimizer.files.numbers import parse_numbers
+from optimizer.files.tables import read_table
+from optimizer.model.channels import read_channels
+
+
+def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.DataFrame
+            ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The channel table with its ``ltv`` column taken from an LTV table (channel, ltv).
+
+    Returns the table in input columns and notes on channels that did not match.
+
+    Raises
+    ------
+    InputError
+        When the LTV table lacks its columns or holds an LTV that is not a positive number.
+    """
+    table = read_channels(channels).table
+    source = read_table(ltv_table)
+    frame = source.frame
+    missing = [Problem(f"column {c!r} is missing", column=c) for c in ("channel", "ltv") if c not in frame.columns]
+    if missing:
+        raise InputError(source.source, missing)
+    ltv = parse_numbers(frame["ltv"], source.decimal)
+    names = frame["channel"].astype(str).str.strip()
+    bad = np.flatnonzero(~(np.isfinite(ltv.to_numpy()) & (ltv.to_numpy() > 0)))
+    if len(bad):
+        raise InputError(source.source, [Problem(f"{frame['ltv'].iloc[i]!r} is not an LTV above 0", source.line(int(i)),
+                                                 names.iloc[i], "ltv", source.line_word) for i in bad[:5]])
+    values = dict(zip(names, ltv, strict=True))
+    known = set(table["channel"])
+    notes = [f"no LTV for {c!r}: its ltv is kept" for c in table["channel"] if c not in values]
+    notes += [f"{c!r} in the LTV table is not a channel of the table; ignored" for c in values if c not in known]
+    table["ltv"] = [values.get(c, v) for c, v in zip(table["channel"], table["ltv"], strict=True)]
+    return table, tuple(notes)

@@ -1,0 +1,36 @@
+"""The user's question as a program: the budget row, the rules' rows, the ratio floor, the objective.
+
+The budget row is always first and named ``budget``; a ratio floor LTV:CAC >= r is the linear row
+ltv * customers - r * spend >= r * fixed costs, named ``min_ratio``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.model.channels import Channels
+from optimizer.model.choices import Objective
+from optimizer.model.limits import Limits
+from optimizer.model.program import LinearObjective, Program, Row, Sense, lp_names
+from optimizer.model.rules import RuleRow
+from optimizer.model.settings import Settings
+
+
+def formulate(table: Channels, limits: Limits, settings: Settings, rules: list[RuleRow]) -> Program:
+    """The program of ``table`` under ``limits``, ``settings`` and ``rules``."""
+    n = len(table)
+    rows = [Row("budget", np.zeros(n), np.ones(n), Sense.eq if limits.exact else Sense.le, limits.budget)]
+    rows += [rr.row for rr in rules]
+    if settings.min_ratio is not None:
+        r = settings.min_ratio
+        rows.append(Row("min_ratio", table.ltv.copy(), np.full(n, -r), Sense.ge, r * settings.fixed_costs))
+    return Program(lp_names(table.names), table.curves, limits.lo, limits.hi, tuple(rows),
+                   f"ltvcac_{settings.objective.value}", table.min_buy_in, settings.max_active)
+
+
+def linear_objective(goal: Objective, table: Channels) -> LinearObjective:
+    """The objective of ``goal`` as alpha * customers - beta * spend (the ratio is solved by Dinkelbach)."""
+    n = len(table)
+    if goal == Objective.customers:
+        return LinearObjective(np.ones(n), np.zeros(n))
+    return LinearObjective(table.ltv.astype(float), np.ones(n) if goal == Objective.profit else np.zeros(n))

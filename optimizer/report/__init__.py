@@ -1,0 +1,1 @@
+"""Reports: terminal text, charts and the HTML page. They format and draw; they compute nothing."""

@@ -1,0 +1,69 @@
+"""LTV estimates, attribution and curve fits as text for a terminal."""
+
+from __future__ import annotations
+
+from optimizer.fitting.fit import CurveFits
+from optimizer.journeys.analyze import Analysis
+from optimizer.ltv.estimate import LtvResult
+from optimizer.words import money
+
+
+def format_ltv(result: LtvResult) -> str:
+    """LTV per channel with its interval and how it was estimated."""
+    s = result.settings
+    level = f"{s.confidence:.0%}"
+    lines = [f"LTV of a new customer: {s.model}, horizon {s.horizon:g} {s.unit}, discount {s.discount:g} per "
+             f"{s.unit[:-1]}, margin {s.margin:g}", ""]
+    t = result.table
+    width = max(8, *(len(c) for c in t["channel"]))
+    lines.append(f"{'Channel':<{width}}{'customers':>11}{'repeat':>9}{'LTV':>12}   {level + ' interval':<24}fit")
+    for r in t.itertuples():
+        interval = f"{money(r.ltv_low)} - {money(r.ltv_high)}"
+        lines.append(f"{r.channel:<{width}}{r.customers:>11}{r.repeat_customers:>9}{money(r.ltv):>12}   "
+                     f"{interval:<24}{r.fit}")
+    notes = result.notes
+    return "\n".join(lines + (["", "Notes:", *(f"  - {n}" for n in notes)] if notes else []))
+
+
+def format_attribution(found: Analysis) -> str:
+    """Attribution by the chosen model and all models side by side, with each channel's role."""
+    models = found.models.set_index("channel")
+    stats = found.channels.set_index("channel")
+    paths = found.paths
+    distinct = f"{len(paths):,}".replace(",", " ")
+    head = (f"{distinct} distinct paths, {money(paths.conversions.sum())} conversions, "
+            f"{money((paths.conversions + paths.nulls).sum())} journeys; model: {found.model}")
+    width = max(8, *(len(c) for c in models.index))
+    names = list(models.columns)
+    lines = [head, "", f"{'Channel':<{width}}" + "".join(f"{n[:13]:>14}" for n in names)
+             + f"{'reach':>8}{'opens':>9}{'assists':>9}{'closes':>9}"]
+    for channel, row in models.iterrows():
+        s = stats.loc[channel]
+        lines.append(f"{channel:<{width}}" + "".join(f"{v:>14,.1f}".replace(",", " ") for v in row)
+                     + f"{s.reach:>8.1%}{s.opens:>9.0f}{s.assists:>9.0f}{s.closes:>9.0f}")
+    days = found.days_to_conversion
+    if len(days):
+        q = days.quantile([0.1, 0.5, 0.9])
+        lines += ["", f"Days from first touch to conversion: median {q[0.5]:.1f} (10 % within {q[0.1]:.1f}, "
+                      f"90 % within {q[0.9]:.1f})"]
+    top = found.top_paths.head(5)
+    if len(top):
+        lines += ["", "Most common converting paths:"]
+        lines += [f"  {r.conversions:>10,.0f}  {r.path}".replace(",", " ") for r in top.itertuples()]
+    return "\n".join(lines)
+
+
+def format_fits(fits: CurveFits) -> str:
+    """The chosen curve per channel, its fit, the observed spend range, and the AIC of each candidate."""
+    aic = fits.candidates.pivot(index="channel", columns="curve", values="aic")
+    lines = ["Chosen by the lowest AIC (n log(RSS/n) + 2k), preferring fewer parameters within 2 units." + (
+        f" Adstock decay {fits.adstock:g}." if fits.adstock else ""), ""]
+    width = max(8, *(len(c) for c in fits.table["channel"]))
+    lines.append(f"{'Channel':<{width}}  {'curve':<11}{'R²':>6}  {'observed spend':<24}" +
+                 "".join(f"{'AIC ' + k:>16}" for k in aic.columns))
+    for r in fits.table.itertuples():
+        span = f"{money(r.observed_min_spend)} - {money(r.observed_max_spend)}"
+        scores = "".join(f"{aic.loc[r.channel, k]:>16.1f}" if k in aic.columns and aic.loc[r.channel, k] == aic.loc[
+            r.channel, k] else f"{'-':>16}" for k in aic.columns)
+        lines.append(f"{r.channel:<{width}}  {r.curve:<11}{r.r2:>6.2f}  {span:<24}{scores}")
+    return "\n".join(lines)

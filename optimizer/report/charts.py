@@ -1,0 +1,198 @@
+"""Charts of a plan, its frontier, its response curves and curve fits: data here, drawing on matplotlib.
+
+Each ``*_data`` function returns the numbers a chart shows (what the tests check); each ``plot_*``
+draws them on an Axes (a new Figure when none is given) and returns it, so notebooks can embed
+them. Shades of grey, hatching and distinct markers keep the charts readable when printed in grey.
+matplotlib is imported when a chart is drawn, not before.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.files.writers import atomic_write, prepare_folder
+from optimizer.fitting.fit import CurveFits, model_customers
+from optimizer.results.result import Result
+from optimizer.whatif.frontier import Frontier
+from optimizer.words import money
+
+CURRENT = dict(facecolor="white", edgecolor="black", hatch="///")
+RECOMMENDED = dict(facecolor="0.3", edgecolor="black")
+FORMATS = ("png", "svg")
+
+
+def _money_axis(axis, ticks: int | None = None) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: money(v)))
+    if ticks:
+        axis.set_major_locator(MaxNLocator(ticks))
+
+
+def _figure(size: tuple[float, float]):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained")
+
+
+def allocation_data(result: Result) -> pd.DataFrame:
+    """Current and recommended spend per channel, largest recommendation first."""
+    plan = result.plan[["channel", "current_spend", "recommended_spend"]]
+    return plan.sort_values("recommended_spend", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def curve_data(result: Result, points: int = 120) -> pd.DataFrame:
+    """Each channel's response curve over 0 .. 1.5 x the larger of its current and recommended spend."""
+    channels, plan = result.channels, result.plan
+    rows = []
+    for i, r in enumerate(plan.itertuples()):
+        top = 1.5 * max(r.current_spend, r.recommended_spend, 1.0)
+        if np.isfinite(r.max_allowed):
+            top = max(top, min(r.max_allowed * 1.05, 3 * top))
+        x = np.linspace(0, top, points)
+        customers = channels.curves.customers_along(i, x)
+        rows.append(pd.DataFrame({"channel": r.channel, "spend": x, "customers": customers}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def plot_allocation(result: Result, ax=None):
+    """Horizontal bars: current (hatched) and recommended (grey) spend per channel."""
+    ax = ax or _axes((8, 0.45 * len(result.plan) + 1.5))
+    data = allocation_data(result).iloc[::-1]
+    y = np.arange(len(data))
+    ax.barh(y + 0.2, data["current_spend"], height=0.4, label="current", **CURRENT)
+    ax.barh(y - 0.2, data["recommended_spend"], height=0.4, label="recommended", **RECOMMENDED)
+    ax.set_yticks(y, data["channel"])
+    _money_axis(ax.xaxis)
+    ax.set_xlabel("spend per period")
+    ax.set_title(f"Spend per channel: current and recommended (LTV:CAC {result.before.ltv_cac:.2f}x -> "
+                 f"{result.after.ltv_cac:.2f}x)")
+    ax.legend(loc="lower right")
+    ax.grid(axis="x", color="0.85")
+    return ax
+
+
+def plot_frontier(front: Frontier, ax=None):
+    """Best value by budget (solid), best LTV:CAC (dashed, right axis), today's and the best plan."""
+    ax = ax or _axes((8, 5))
+    p = front.points
+    ax.plot(p["budget"], p["value"], color="black", label="best value for the budget")
+    _money_axis(ax.xaxis, 6)
+    _money_axis(ax.yaxis)
+    ax.set_xlabel("budget")
+    ax.set_ylabel("customer lifetime value")
+    now = front.current
+    ax.plot([now.before.spend], [now.before.value], "o", mfc="white", mec="black", ms=9, label="today's plan")
+    ax.plot([now.after.spend], [now.after.value], "*", color="black", ms=14, label="recommended at today's budget")
+    right = ax.twinx()
+    right.plot(p["budget"], p["ltv_cac"], "--", color="0.45", label="best LTV:CAC (right axis)")
+    right.axhline(front.target, color="0.6", lw=0.8, ls=":", label=f"target LTV:CAC {front.target:g}x")
+    right.set_ylabel("LTV:CAC")
+    if front.crossing is not None:
+        ax.axvline(front.crossing, color="0.5", ls=":", lw=1)
+        ax.annotate(f"LTV:CAC {front.target:g}x at {money(front.crossing)}", (front.crossing, ax.get_ylim()[0]),
+                    xytext=(5, 10), textcoords="offset points", fontsize=9)
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.figure.legend(handles, [h.get_label() for h in handles], loc="outside lower center", ncols=3, fontsize=9)
+    ax.set_title("Efficient frontier: the most customer value each budget can buy")
+    ax.grid(color="0.9")
+    return ax
+
+
+def plot_curves(result: Result):
+    """One small chart per channel: its response curve, current (o) and recommended (*) spend."""
+    data, plan = curve_data(result), result.plan
+    n = len(plan)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig = _figure((4 * cols, 3 * rows + 0.6))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, r in zip(axes, plan.itertuples(), strict=False):
+        curve = data[data["channel"] == r.channel]
+        ax.plot(curve["spend"], curve["customers"], color="black", lw=1.5)
+        ax.axvspan(r.min_allowed, min(r.max_allowed, curve["spend"].max()), color="0.92", lw=0)
+        ax.plot([r.current_spend], [r.current_customers], "o", mfc="white", mec="black", ms=7, label="current")
+        ax.plot([r.recommended_spend], [r.recommended_customers], "*", color="black", ms=11, label="recommended")
+        ax.set_title(f"{r.channel} ({r.curve})", fontsize=10)
+        _money_axis(ax.xaxis, 4)
+        ax.tick_params(labelsize=8)
+        ax.set_xlabel("spend", fontsize=8)
+        ax.set_ylabel("customers", fontsize=8)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.suptitle("Response curves: customers by spend (shaded: allowed spend)")
+    return fig
+
+
+def save_charts(folder: str | Path, result: Result, front: Frontier | None = None,
+                formats: tuple[str, ...] = FORMATS, stem: str = "") -> list[Path]:
+    """Write the allocation, curves and (if given) frontier charts; returns the files written."""
+    figures = {"allocation": plot_allocation(result).figure, "curves": plot_curves(result)}
+    if front is not None:
+        figures["frontier"] = plot_frontier(front).figure
+    return _save(folder, figures, formats, stem)
+
+
+def save_fit_charts(folder: str | Path, fits: CurveFits, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write the fitted-curves chart (``fits.png`` and ``fits.svg``); returns the files written."""
+    return _save(folder, {"fits": plot_fits(fits)}, formats, "")
+
+
+def _save(folder: str | Path, figures: dict, formats: tuple[str, ...], stem: str) -> list[Path]:
+    folder = prepare_folder(folder)
+    written = []
+    prefix = f"{stem}." if stem else ""
+    for name, fig in figures.items():
+        for fmt in formats:
+            path = folder / f"{prefix}{name}.{fmt}"
+            written.append(atomic_write(path, lambda tmp, f=fig, fm=fmt: f.savefig(tmp, format=fm, dpi=120)))
+    return written
+
+
+def _axes(size: tuple[float, float]):
+    return _figure(size).add_subplot()
+
+
+def fit_data(fits: CurveFits, points: int = 100) -> pd.DataFrame:
+    """Each channel's chosen and candidate curves over its observed effective spend."""
+    rows = []
+    for c in fits.candidates.itertuples():
+        history = fits.history[fits.history["channel"] == c.channel]
+        x = np.linspace(0, history["effective_spend"].max() * 1.2, points)
+        params = np.array([c.p1, c.p2, c.p3])
+        chosen = fits.table.set_index("channel").loc[c.channel, "curve"] == c.curve
+        rows.append(pd.DataFrame({"channel": c.channel, "curve": c.curve, "chosen": chosen, "spend": x,
+                                  "customers": model_customers(c.curve, params, x)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def plot_fits(fits: CurveFits):
+    """Per channel: observed periods (o), the chosen curve (solid) and the other candidates (dotted)."""
+    data = fit_data(fits)
+    names = list(fits.table["channel"])
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    fig = _figure((4 * cols, 3 * rows + 0.6))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        seen = fits.history[fits.history["channel"] == name]
+        ax.plot(seen["effective_spend"], seen["customers"], "o", mfc="white", mec="black", ms=4, label="observed")
+        for curve, part in data[data["channel"] == name].groupby("curve"):
+            chosen = bool(part["chosen"].iloc[0])
+            ax.plot(part["spend"], part["customers"], "-" if chosen else ":", color="black" if chosen else "0.55",
+                    lw=1.6 if chosen else 1.0, label=curve + (" (chosen)" if chosen else ""))
+        r2 = fits.table.set_index("channel").loc[name, "r2"]
+        ax.set_title(f"{name}: R² {r2:.2f}", fontsize=10)
+        _money_axis(ax.xaxis, 4)
+        ax.tick_params(labelsize=8)
+        ax.legend(fontsize=7)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    spend = "effective spend (with carry-over)" if fits.adstock else "spend per period"
+    fig.suptitle(f"Fitted response curves: customers by {spend}")
+    return fig

@@ -1,0 +1,96 @@
+"""One self-contained HTML page for a plan: summary, plan table with reasons, rules and charts.
+
+Charts are embedded as inline SVG, so the page opens offline and prints in grey; every piece of
+text from the user's files is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+
+from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier
+from optimizer.report.text import format_result
+from optimizer.results.result import Result
+from optimizer.whatif.frontier import Frontier
+from optimizer.words import count, money, percent, ratio
+
+_STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#111}
+table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{border:1px solid #bbb;padding:4px 6px}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{background:#eee}.reason{font-size:12px;color:#333}
+figure{margin:1.5em 0}svg{max-width:100%;height:auto}pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}"""
+
+
+def render_report(result: Result, title: str, description: str = "", changes: tuple[str, ...] = (),
+                  front: Frontier | None = None) -> str:
+    """The HTML page for ``result`` (and its frontier, when given)."""
+    e = html.escape
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
+             f"<style>{_STYLE}</style></head><body>", f"<h1>{e(title)}</h1>"]
+    if description:
+        parts.append(f"<p>{e(description)}</p>")
+    if changes:
+        parts.append("<h2>What this scenario changes</h2><ul>" + "".join(f"<li>{e(c)}</li>" for c in changes) + "</ul>")
+    if not result.ok:
+        parts.append("<h2>No plan keeps every rule</h2><ul>" + "".join(f"<li>{e(d)}</li>" for d in result.diagnosis)
+                     + "</ul>")
+        return "".join([*parts, "</body></html>"])
+    parts += [_summary(result), _plan(result), _rules(result)]
+    parts.append(_figure(plot_allocation(result).figure, "Spend per channel, current and recommended"))
+    if front is not None:
+        parts.append(_figure(plot_frontier(front).figure, "The efficient frontier"))
+    parts.append(_figure(plot_curves(result), "Each channel's response curve"))
+    parts.append(f"<h2>Full report</h2><pre>{e(format_result(result, max_rows=1000))}</pre>")
+    return "".join([*parts, "</body></html>"])
+
+
+def _summary(result: Result) -> str:
+    b, a = result.before, result.after
+    rows = [("Spend", money(b.spend), money(a.spend)), ("Customers", count(b.customers), count(a.customers)),
+            ("Customer value (LTV)", money(b.value), money(a.value)), ("LTV:CAC", ratio(b.ltv_cac), ratio(a.ltv_cac))]
+    body = "".join(f"<tr><th>{k}</th><td class='n'>{x}</td><td class='n'>{y}</td></tr>" for k, x, y in rows)
+    gap = "" if math.isnan(result.gap) else f" Proven within {max(result.gap, 1e-12):.1e} of the optimum."
+    return (f"<h2>Portfolio</h2><table><tr><th></th><th>current</th><th>recommended</th></tr>{body}</table>"
+            f"<p>Objective: {html.escape(result.settings.objective.value)}; budget {money(result.budget)}.{gap}</p>")
+
+
+def _plan(result: Result) -> str:
+    head = ("<tr><th>channel</th><th>current</th><th>recommended</th><th>change</th><th>LTV:CAC</th>"
+            "<th>marginal</th><th>held by</th><th>LTV range</th><th>why</th></tr>")
+    rows = []
+    for r in result.plan.itertuples():
+        change = percent(r.change_pct / 100) if r.change_pct == r.change_pct else "new"
+        held = getattr(r, "held_by", "") or ""
+        span = _span(r.ltv_range_low, r.ltv_range_high) if hasattr(r, "ltv_range_low") else ""
+        rows.append(f"<tr><td>{html.escape(r.channel)}</td><td class='n'>{money(r.current_spend)}</td>"
+                    f"<td class='n'>{money(r.recommended_spend)}</td><td class='n'>{change}</td>"
+                    f"<td class='n'>{ratio(r.recommended_ltv_cac)}</td><td class='n'>{ratio(r.marginal_ltv_cac)}</td>"
+                    f"<td>{html.escape(held)}</td><td class='n'>{span}</td>"
+                    f"<td class='reason'>{html.escape(getattr(r, 'reason', ''))}</td></tr>")
+    return f"<h2>Plan</h2><table>{head}{''.join(rows)}</table>"
+
+
+def _span(low: float, high: float) -> str:
+    """A range in words: '360 or more', 'up to 964', '935 - 1 065'; empty when there is none."""
+    if low != low or high != high:
+        return ""
+    if math.isinf(high):
+        return f"{money(low)} or more"
+    return f"up to {money(high)}" if low == 0 else f"{money(low)} - {money(high)}"
+
+
+def _rules(result: Result) -> str:
+    if not result.rules:
+        return ""
+    items = "".join(f"<li>{html.escape(r.text)}: " + (f"binding, shadow price {r.shadow_price:.4g}" if r.binding
+                                                      else "holds with room") + "</li>" for r in result.rules)
+    return f"<h2>Rules across channels</h2><ul>{items}</ul>"
+
+
+def _figure(fig, caption: str) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog: the page is HTML
+    return f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>"

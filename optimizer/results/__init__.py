@@ -1,0 +1,1 @@
+"""Results: the typed result, the plan table, its explanation and sensitivities."""

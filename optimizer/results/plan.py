@@ -1,0 +1,60 @@
+"""The plan table: one row per channel, current against recommended, and what holds it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.model.channels import Channels
+from optimizer.model.limits import Limits
+
+
+def plan_frame(table: Channels, limits: Limits, spend: np.ndarray) -> pd.DataFrame:
+    """Current and recommended figures per channel, with marginal returns and binding limits."""
+    curves, s = table.curves, table.spend
+    now, new = curves.customers(s), curves.customers(spend)
+    marginal = curves.marginal(spend)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame = pd.DataFrame({
+            "channel": table.names,
+            "curve": table.curve_names,
+            "current_spend": s,
+            "recommended_spend": spend,
+            "change": spend - s,
+            "change_pct": np.where(s > 0, (spend - s) / s * 100, np.nan),
+            "current_customers": now,
+            "recommended_customers": new,
+            "ltv": table.ltv,
+            "current_cac": np.where(now > 0, s / now, np.nan),
+            "recommended_cac": np.where(new > 0, spend / new, np.nan),
+            "marginal_cac": np.where(marginal > 0, 1 / marginal, np.nan),
+            "current_ltv_cac": np.where(s > 0, table.ltv * now / s, np.nan),
+            "recommended_ltv_cac": np.where(spend > 0, table.ltv * new / spend, np.nan),
+            "marginal_ltv_cac": table.ltv * marginal,
+        })
+    bound, limit = _bounds(table, limits, spend)
+    frame["bound"] = bound
+    frame["limit"] = limit
+    frame["min_allowed"] = limits.lo
+    frame["max_allowed"] = limits.hi
+    return frame
+
+
+def _bounds(table: Channels, limits: Limits, spend: np.ndarray) -> tuple[list[str], list[str]]:
+    """Which limit holds each channel: none, min, max or locked, and the rule behind it."""
+    eps = 1e-7 * max(limits.budget, 1.0)
+    bound, rule = [], []
+    for i, x in enumerate(spend):
+        if table.locked[i]:
+            bound.append("locked")
+            rule.append("locked")
+        elif x <= limits.lo[i] + eps:
+            bound.append("min")
+            rule.append("min_buy_in (off)" if table.min_buy_in[i] > 0 and x <= eps else limits.lo_rule[i])
+        elif x >= limits.hi[i] - eps and limits.hi_rule[i] != "budget":
+            bound.append("max")
+            rule.append(limits.hi_rule[i])
+        else:
+            bound.append("none")
+            rule.append("")
+    return bound, rule

@@ -1,0 +1,217 @@
+"""The one segment model of a program, for LPs and MILPs alike, built as arrays.
+
+A channel's spend runs from the start of its curve through a chain of steps, one per segment
+between breakpoints; each step buys customers at that segment's slope, so the piecewise model is
+exact at the breakpoints and below a concave curve between them. Concave curves need nothing
+more: an optimal LP fills their steepest steps first. The mixed-integer model adds, per channel,
+an on/off binary where the channel may stay off (a buy-in, or an active-channel limit) and, where
+slopes still rise (an S-curve's convex start), binaries that fill its steps in order.
+
+Names follow the user's words: ``spend_<channel>``, ``<channel>_step<k>``, ``on_<channel>``, rows
+``curve_<channel>``, ``switch_<channel>``, ``budget``, ``min_ratio``, ``max_active`` and the rules'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.model.program import LinearObjective, Program, Sense
+
+
+@dataclass(frozen=True)
+class SegmentModel:
+    """maximize cost @ v + constant subject to row_lower <= A v <= row_upper, lower <= v <= upper.
+
+    ``A`` is held as triplets (row, column, value); ``spend`` is each channel's spend column and
+    ``rows`` the program's rows by name (their duals certify and explain the plan).
+    """
+
+    title: str
+    lower: np.ndarray
+    upper: np.ndarray
+    cost: np.ndarray
+    integer: np.ndarray
+    constant: float
+    a_row: np.ndarray
+    a_col: np.ndarray
+    a_value: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    spend: np.ndarray
+    rows: dict[str, int]
+    column_names: tuple[str, ...]
+    row_names: tuple[str | None, ...]
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The row-wise (start, index, value) arrays of ``A``."""
+        order = np.lexsort((self.a_col, self.a_row))
+        start = np.searchsorted(self.a_row[order], np.arange(len(self.row_lower) + 1))
+        return start, self.a_col[order], self.a_value[order]
+
+
+class _Builder:
+    """Columns and rows appended in blocks; names kept beside them."""
+
+    def __init__(self):
+        self.cols: list[tuple] = []  # (lower, upper, cost, integer, names)
+        self.ncol = 0
+        self.entries: list[tuple] = []  # (rows, cols, values)
+        self.bounds: list[tuple] = []  # (lower, upper, names)
+        self.nrow = 0
+
+    def columns(self, lower, upper, cost, integer: bool, names: list[str]) -> np.ndarray:
+        count = len(names)
+        self.cols.append((np.broadcast_to(lower, count), np.broadcast_to(upper, count),
+                          np.broadcast_to(cost, count), np.full(count, integer), names))
+        self.ncol += count
+        return np.arange(self.ncol - count, self.ncol)
+
+    def rows(self, lower, upper, names: list[str | None]) -> np.ndarray:
+        count = len(names)
+        self.bounds.append((np.broadcast_to(lower, count), np.broadcast_to(upper, count), names))
+        self.nrow += count
+        return np.arange(self.nrow - count, self.nrow)
+
+    def terms(self, rows, cols, values) -> None:
+        rows, cols, values = np.broadcast_arrays(np.asarray(rows), np.asarray(cols), np.asarray(values, float))
+        keep = values != 0
+        self.entries.append((rows[keep].ravel(), cols[keep].ravel(), values[keep].ravel()))
+
+
+def build(program: Program, objective: LinearObjective, points: list[np.ndarray], integer: bool = False,
+          start: np.ndarray | None = None, optional: np.ndarray | None = None) -> SegmentModel:
+    """The segment model over ``points`` (each channel's breakpoints, from ``start`` to its ceiling).
+
+    Without ``integer`` the model is the LP of concave curves: spend in [lo, hi], starting at lo.
+    With it, curves start at ``start`` (a buy-in or the floor), a channel that is ``optional`` (it may
+    stay off) or counts toward ``max_active`` gets an on/off binary, on for good where its floor is
+    above 0, and non-concave step chains are filled in order.
+    """
+    n, names = len(program.names), program.names
+    base = program.lo if start is None else start
+    counts = np.array([len(p) - 1 for p in points])
+    flat = np.concatenate(points) if n else np.zeros(0)
+    owner = np.repeat(np.arange(n), counts + 1)
+    customers = program.curves.subset(owner).customers(flat)
+    first = np.concatenate([[0], np.cumsum(counts + 1)[:-1]]).astype(int)
+    c0 = customers[first]
+    seg = np.ones(len(flat), bool)
+    seg[np.cumsum(counts + 1) - 1] = False  # the last point of each channel starts no segment
+    widths = np.diff(flat)[seg[:-1]] if len(flat) > 1 else np.zeros(0)
+    rises = np.diff(customers)[seg[:-1]] if len(flat) > 1 else np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slopes = np.where(widths > 0, rises / widths, 0.0)
+    seg_owner = np.repeat(np.arange(n), counts)
+    alpha, beta = objective.alpha.astype(float), objective.beta.astype(float)
+
+    on = np.zeros(n, bool)
+    ordered = np.zeros(n, bool)
+    if integer:
+        on = np.zeros(n, bool) if optional is None else optional.copy()
+        if program.max_active is not None:
+            on |= program.hi > 0
+        ordered = _rising(slopes, seg_owner, n) & (counts > 1)
+
+    b = _Builder()
+    spend = b.columns(0.0 if integer else program.lo, program.hi, -beta, False, [f"spend_{m}" for m in names])
+    switch = np.full(n, -1)
+    if on.any():
+        idx = np.flatnonzero(on)
+        switch[idx] = b.columns(np.where(program.lo[idx] > 0, 1.0, 0.0), 1.0, alpha[idx] * c0[idx], True,
+                                [f"on_{names[i]}" for i in idx])
+    step_names = [f"{names[i]}_step{j + 1}" for i in range(n) for j in range(counts[i])]
+    steps = b.columns(0.0, widths, alpha[seg_owner] * slopes, False, step_names)
+    seg_first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+
+    if on.any():  # spend <= hi * on, each step <= its width * on
+        idx = np.flatnonzero(on)
+        rows = b.rows(-np.inf, 0.0, [f"switch_{names[i]}" for i in idx])
+        b.terms(rows, spend[idx], 1.0)
+        b.terms(rows, switch[idx], -program.hi[idx])
+        gated = np.flatnonzero(on[seg_owner])
+        rows = b.rows(-np.inf, 0.0, [None] * len(gated))
+        b.terms(rows, steps[gated], 1.0)
+        b.terms(rows, switch[seg_owner[gated]], -widths[gated])
+
+    linked = np.flatnonzero((counts > 0) | integer)  # spend - steps (- start * on) = start
+    rows = b.rows(np.where(on[linked], 0.0, base[linked]), np.where(on[linked], 0.0, base[linked]),
+                  [f"curve_{names[i]}" for i in linked])
+    row_of = np.full(n, -1)
+    row_of[linked] = rows
+    b.terms(rows, spend[linked], 1.0)
+    b.terms(row_of[seg_owner], steps, -1.0)
+    b.terms(row_of[on], switch[on], -base[on])
+
+    if ordered.any():
+        _fill_in_order(b, names, ordered, counts, seg_first, steps, widths)
+
+    constant = float(objective.constant + (alpha * c0)[~on].sum())
+    for row in program.rows:
+        offset = float(row.p[~on] @ c0[~on])
+        lower, upper = _row_bounds(row.sense, row.rhs - offset)
+        r = b.rows(lower, upper, [row.name])[0]
+        b.terms(r, spend, row.q)
+        b.terms(r, steps, row.p[seg_owner] * slopes)
+        b.terms(r, switch[on], row.p[on] * c0[on])
+    if integer and program.max_active is not None and on.any():
+        r = b.rows(-np.inf, float(program.max_active), ["max_active"])[0]
+        b.terms(r, switch[on], 1.0)
+    return _assemble(b, program, spend, constant)
+
+
+def _rising(slopes: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Channels where some later slope beats an earlier one (the LP would skip ahead)."""
+    if len(slopes) < 2:
+        return np.zeros(n, bool)
+    same = owner[1:] == owner[:-1]
+    scale = np.zeros(n)
+    np.maximum.at(scale, owner, np.abs(slopes))
+    up = same & (np.diff(slopes) > 1e-12 * np.maximum(scale[owner[1:]], 1e-300))
+    out = np.zeros(n, bool)
+    out[owner[1:][up]] = True
+    return out
+
+
+def _fill_in_order(b: _Builder, names, ordered, counts, seg_first, steps, widths) -> None:
+    """Binary full_k: step k is full before step k+1 may fill. Past an S-curve's peak the slopes fall
+    but still beat its flat start, so every consecutive pair is chained (one missing link lets the
+    solver skip ahead)."""
+    pairs = np.concatenate([seg_first[i] + np.arange(counts[i] - 1) for i in np.flatnonzero(ordered)])
+    label = [f"{names[i]}_full{j + 1}" for i in np.flatnonzero(ordered) for j in range(counts[i] - 1)]
+    full = b.columns(0.0, 1.0, 0.0, True, label)
+    rows = b.rows(0.0, np.inf, [None] * len(pairs))  # step_k - width_k * full_k >= 0
+    b.terms(rows, steps[pairs], 1.0)
+    b.terms(rows, full, -widths[pairs])
+    rows = b.rows(-np.inf, 0.0, [None] * len(pairs))  # step_k+1 - width_k+1 * full_k <= 0
+    b.terms(rows, steps[pairs + 1], 1.0)
+    b.terms(rows, full, -widths[pairs + 1])
+
+
+def _row_bounds(sense: Sense, rhs: float) -> tuple[float, float]:
+    if sense == Sense.le:
+        return -np.inf, rhs
+    if sense == Sense.ge:
+        return rhs, np.inf
+    return rhs, rhs
+
+
+def _assemble(b: _Builder, program: Program, spend: np.ndarray, constant: float) -> SegmentModel:
+    lower, upper, cost, integer, col_names = (
+        [np.concatenate([c[k] for c in b.cols]) if b.cols else np.zeros(0) for k in range(4)]
+        + [tuple(name for c in b.cols for name in c[4])])
+    cat = [np.concatenate(x) if x else np.zeros(0) for x in zip(*b.entries, strict=True)] if b.entries else [
+        np.zeros(0)] * 3
+    row_lower = np.concatenate([r[0] for r in b.bounds]) if b.bounds else np.zeros(0)
+    row_upper = np.concatenate([r[1] for r in b.bounds]) if b.bounds else np.zeros(0)
+    row_names = tuple(name for r in b.bounds for name in r[2])
+    user = {row.name: row_names.index(row.name) for row in program.rows}
+    return SegmentModel(program.title, lower.astype(float), upper.astype(float), cost.astype(float),
+                        integer.astype(bool), constant, cat[0].astype(np.int64), cat[1].astype(np.int64),
+                        cat[2].astype(float), row_lower.astype(float), row_upper.astype(float), spend, user,
+                        col_names, row_names)

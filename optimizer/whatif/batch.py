@@ -1,0 +1,106 @@
+"""Several scenarios in one go: run each (an error stops only its own), compare them side by side.
+
+Each run has a name unique in its batch: the file's stem, with its folder in front when two files of
+the same name come from different folders, so their outputs never overwrite each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import OptimizerError
+from optimizer.model.channels import read_channels
+from optimizer.results.result import Result
+from optimizer.whatif.scenario import Scenario, load_scenario
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One scenario of a batch: its result, or the error that stopped it."""
+
+    path: Path
+    scenario: Scenario | None = None
+    result: Result | None = None
+    error: OptimizerError | None = field(default=None)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.path.stem)
+
+
+def run_names(paths: list[Path]) -> list[str]:
+    """A unique name per scenario file: its stem, or folder.stem where stems repeat."""
+    paths = [Path(p) for p in paths]
+    stems = [p.stem for p in paths]
+    names = [f"{p.resolve().parent.name}.{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in paths]
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}.{seen[name]}")
+    return out
+
+
+def run_scenarios(paths: list[Path], overrides: dict | None = None,
+                  on_start: Callable[[int, Path], None] | None = None) -> list[ScenarioRun]:
+    """Load and optimize each scenario in turn; an error stops only its own scenario."""
+    runs = []
+    for k, (path, name) in enumerate(zip(paths, run_names(paths), strict=True)):
+        if on_start:
+            on_start(k, path)
+        try:
+            scenario = load_scenario(path, overrides)
+            runs.append(ScenarioRun(Path(path), scenario, scenario.run(), name=name))
+        except OptimizerError as exc:
+            runs.append(ScenarioRun(Path(path), error=exc, name=name))
+    return runs
+
+
+def compare(runs: list[ScenarioRun]) -> pd.DataFrame:
+    """Scenarios side by side: portfolio figures, then recommended spend per channel."""
+    columns, channel_order = {}, []
+    for run in runs:
+        if run.result is not None and run.result.plan is not None:
+            channel_order += [c for c in run.result.plan["channel"] if c not in channel_order]
+    for run in runs:
+        r = run.result
+        column = {"status": r.status.value if r else "error", "budget": r.budget if r else np.nan}
+        a = r.after if r is not None and r.ok else None
+        column.update({"spend": a.spend if a else np.nan, "unspent": r.unspent if a else np.nan,
+                       "customers": a.customers if a else np.nan, "value": a.value if a else np.nan,
+                       "ltv_cac": a.ltv_cac if a else np.nan,
+                       "budget_shadow_price": r.shadow_price if a else np.nan,
+                       "marginal_value_per_budget_unit": r.marginal_value if a else np.nan})
+        plan = r.plan.set_index("channel")["recommended_spend"] if a else pd.Series(dtype=float)
+        column.update({f"spend: {c}": plan.get(c, np.nan) for c in channel_order})
+        columns[run.name] = column
+    frame = pd.DataFrame(columns)
+    frame.index.name = "figure"
+    return frame
+
+
+def scenario_summary(run: ScenarioRun) -> dict:
+    """The result's summary with the scenario's name, description and every change it applied."""
+    s = run.scenario
+    return {"scenario": run.name, "description": s.description, "changes": list(s.changes), **run.result.summary()}
+
+
+def describe_file(path: str | Path) -> str:
+    """Validate a channel table or a scenario without solving; a short description of it."""
+    path = Path(path)
+    if path.suffix.lower() == ".toml":
+        s = load_scenario(path)
+        lines = [f"{path}: OK, scenario over {len(s.channels)} channels, {len(s.rules)} group/ratio rules"]
+        lines += [f"  {c}" for c in s.changes]
+        notes = s.channels.notes
+    else:
+        table = read_channels(path)
+        lines = [f"{path}: OK, {len(table)} channels"]
+        notes = table.notes
+    return "\n".join(lines + [f"  note: {n}" for n in notes])

@@ -1,0 +1,98 @@
+"""The efficient frontier: for each budget, the best plan any set of channels can reach.
+
+With the default settings each point spends its budget in full and maximizes value, which with a
+fixed cost also gives the best LTV:CAC for that budget; every other setting of the scenario (rules,
+max-change, ratio floor, active-channel limit, objective, budget mode) applies at every point. The
+budget where that LTV:CAC crosses a target (3 by default) is found by bisection between the points
+that bracket it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import UsageError
+from optimizer.model.channels import Channels, read_channels
+from optimizer.model.rules import GroupRule, RatioRule
+from optimizer.model.settings import Settings, parse_amount
+from optimizer.optimization import optimize_settings
+from optimizer.results.result import Result
+
+MAX_STEPS = 2_000
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Frontier points (one row per budget, with each channel's spend), and the target crossing."""
+
+    points: pd.DataFrame
+    target: float
+    crossing: float | None  # the budget where the best LTV:CAC equals the target, if in range
+    current: Result  # the best plan at today's total spend
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.points.copy()
+
+
+def frontier(channels: Channels | pd.DataFrame | str | Path, start: float | str = "-50%", stop: float | str = "+50%",
+             steps: int = 21, target: float = 3.0, progress: Callable[[int, int], None] | None = None,
+             settings: Settings | None = None, rules: list[GroupRule | RatioRule] | None = None,
+             **options) -> Frontier:
+    """Sweep the budget from ``start`` to ``stop`` (amounts or changes of today's total spend).
+
+    ``settings`` (or ``options``, the keywords of :func:`optimizer.optimize`) apply at every point;
+    only the budget changes.
+    """
+    table = channels if isinstance(channels, Channels) else read_channels(channels)
+    settings = settings if settings is not None else Settings(**options)
+    today = float(table.spend.sum())
+    low, high = parse_amount(start, today, "amount of budget"), parse_amount(stop, today, "amount of budget")
+    if not 0 <= low < high or not 2 <= steps <= MAX_STEPS or not np.isfinite(target):
+        raise UsageError(f"the sweep needs 0 <= `start` < `stop`, 2 to {MAX_STEPS} `steps` and a finite `target` "
+                         f"(got {low:g} to {high:g}, {steps} steps, target {target:g})")
+
+    def best(budget: float) -> Result:
+        return optimize_settings(table, settings.replace(budget=budget), rules)
+
+    budgets = np.linspace(low, high, steps)
+    results = []
+    for k, budget in enumerate(budgets):
+        results.append(best(float(budget)))
+        if progress:
+            progress(k + 1, steps)
+    points = pd.DataFrame([_point(b, r, table.names) for b, r in zip(budgets, results, strict=True)])
+    return Frontier(points, target, _crossing(points, target, best), best(today))
+
+
+def _point(budget: float, result: Result, names: tuple[str, ...]) -> dict:
+    row = {"budget": budget, "status": result.status.value}
+    a = result.after
+    row.update({"spend": a.spend if a else np.nan, "customers": a.customers if a else np.nan,
+                "value": a.value if a else np.nan, "ltv_cac": a.ltv_cac if a else np.nan,
+                "marginal_value": result.marginal_value if a else np.nan})
+    spend = result.plan.set_index("channel")["recommended_spend"] if a else {}
+    row.update({f"spend: {n}": spend.get(n, np.nan) if a else np.nan for n in names})
+    return row
+
+
+def _crossing(points: pd.DataFrame, target: float, best) -> float | None:
+    """The first budget where the best LTV:CAC crosses ``target``, to 1e-6 relative."""
+    gap = points["ltv_cac"].to_numpy() - target
+    budgets = points["budget"].to_numpy()
+    for k in range(len(gap) - 1):
+        if np.isfinite(gap[k]) and np.isfinite(gap[k + 1]) and gap[k] * gap[k + 1] <= 0 and gap[k] != gap[k + 1]:
+            lo, hi, sign = budgets[k], budgets[k + 1], np.sign(gap[k])
+            while hi - lo > 1e-6 * max(hi, 1.0):
+                mid = 0.5 * (lo + hi)
+                r = best(mid)
+                if r.ok and np.sign(r.after.ltv_cac - target) == sign:
+                    lo = mid
+                else:
+                    hi = mid
+            return 0.5 * (lo + hi)
+    return None

@@ -1,0 +1,95 @@
+"""What a scenario file may say: its keys, their types and allowed values, checked all at once."""
+
+from __future__ import annotations
+
+import difflib
+import math
+
+from optimizer.errors import Problem
+from optimizer.model.choices import BudgetMode, CurveKind, Method, Objective, Solver, values
+
+AMOUNT = (str, int, float)  # a number, or a change such as "-20%", "x0.9", "+1000"
+NUMBER = (int, float)
+CURVES = values(CurveKind)
+
+SETTINGS = {
+    "budget": AMOUNT, "budget_mode": values(BudgetMode), "objective": values(Objective), "max_change": NUMBER,
+    "min_ratio": NUMBER, "fixed_costs": NUMBER, "solver": values(Solver), "method": values(Method),
+    "max_active": int, "time_limit": NUMBER,
+}
+TOP = {"description": str, "extends": str, "channels": str, **SETTINGS,
+       "adjust": list, "add": list, "groups": dict, "ratios": list}
+ADJUST = {"channel": str, "channels": list, "cac": AMOUNT, "ltv": AMOUNT, "customers": AMOUNT,
+          "max_customers": AMOUNT, "min_spend": AMOUNT, "max_spend": AMOUNT,
+          "curve": CURVES, "elasticity": NUMBER, "shape": NUMBER,
+          "min_buy_in": AMOUNT, "locked": bool, "remove": bool}
+ADD = {"channel": str, "spend": NUMBER, "customers": NUMBER, "cac": NUMBER, "ltv": NUMBER,
+       "min_spend": NUMBER, "max_spend": NUMBER, "locked": bool, "curve": CURVES,
+       "elasticity": NUMBER, "max_customers": NUMBER, "ref_spend": NUMBER, "ref_customers": NUMBER,
+       "shape": NUMBER, "min_buy_in": NUMBER}
+GROUP = {"channels": list, "min_share": NUMBER, "max_share": NUMBER, "min_spend": NUMBER, "max_spend": NUMBER}
+RATIO = {"left": str, "right": str, "max": NUMBER, "min": NUMBER}
+
+
+def check_scenario(data: dict) -> list[Problem]:
+    """Every unknown key, wrong type and missing required key in a scenario file's data."""
+    problems = _check(data, TOP, "")
+    for section, schema, required in (("adjust", ADJUST, ()), ("add", ADD, ("channel", "ltv")),
+                                      ("ratios", RATIO, ("left", "right"))):
+        for k, entry in enumerate(data.get(section, []) if isinstance(data.get(section), list) else []):
+            key = f"{section}[{k + 1}]"
+            if not isinstance(entry, dict):
+                problems.append(Problem(f"expected a table ([[{section}]]), got {entry!r}", key=key))
+                continue
+            problems += _check(entry, schema, key + ".")
+            problems += [Problem(f"{r!r} is required here", key=f"{key}.{r}") for r in required if r not in entry]
+            if section == "adjust" and not ({"channel", "channels"} & set(entry)):
+                problems.append(Problem("name the channel (channel = \"TV\") or channels (channels = [...])", key=key))
+    groups = data.get("groups", {}) if isinstance(data.get("groups"), dict) else {}
+    for name, entry in groups.items():
+        key = f"groups.{name}"
+        if not isinstance(entry, dict):
+            problems.append(Problem(f"expected a table [groups.{name}], got {entry!r}", key=key))
+            continue
+        problems += _check(entry, GROUP, key + ".")
+        for share in ("min_share", "max_share"):
+            if isinstance(entry.get(share), NUMBER) and not 0 <= entry[share] <= 1:
+                problems.append(Problem(f"{entry[share]:g} is not a share; write 0.4 for 40 %", key=f"{key}.{share}"))
+    return problems
+
+
+def _check(data: dict, schema: dict, prefix: str) -> list[Problem]:
+    problems = []
+    for key, value in data.items():
+        where = prefix + key
+        if key not in schema:
+            close = difflib.get_close_matches(key, schema, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(schema)}"
+            problems.append(Problem(f"unknown key{hint}", key=where))
+            continue
+        problems += _check_value(value, schema[key], where)
+    return problems
+
+
+def _check_value(value, kind, where: str) -> list[Problem]:
+    if isinstance(kind, tuple) and all(isinstance(k, str) for k in kind):  # allowed words
+        if value not in kind:
+            close = difflib.get_close_matches(str(value), kind, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return [Problem(f"{value!r} is not one of {', '.join(kind)}{hint}", key=where)]
+        return []
+    if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        return [Problem(f"expected {_name(kind)}, got {value!r}", key=where)]
+    if not isinstance(value, kind):
+        return [Problem(f"expected {_name(kind)}, got {value!r}", key=where)]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [Problem(f"{value!r} is not a finite number; write a number such as 0.4", key=where)]
+    if kind is list and where.endswith("channels") and not all(isinstance(v, str) for v in value):
+        return [Problem("expected a list of channel names", key=where)]
+    return []
+
+
+def _name(kind) -> str:
+    names = {str: "text", bool: "true or false", list: "a list", dict: "a table", NUMBER: "a number",
+             AMOUNT: "a number or a change such as \"-20%\""}
+    return names.get(kind, str(kind))
