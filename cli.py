@@ -1,10 +1,8 @@
-"""The ``ltvcac`` command: parse options, call one library function, print or write.
+"""The ``ltvcac`` command: parse options, call one library job, print what it says and what it wrote.
 
-Every command runs inside one error boundary (:func:`guarded`): the library's errors become
-"Error: ..." on stderr with their exit code (1 bad input, 2 bad options), an interrupt exits 130,
-and a traceback is shown only with LTVCAC_DEBUG=1. Options that change a plan are declared once
-(:data:`SETTINGS`) and shared by every command that solves (:func:`solves`).
-"""
+One error boundary (:func:`guarded`): errors become "Error: ..." on stderr with their exit code, an
+interrupt exits 130, a traceback shows only with LTVCAC_DEBUG=1. Plan settings are declared once
+(:data:`SETTINGS`) and shared by every command that solves (:func:`solves`)."""
 
 from __future__ import annotations
 
@@ -21,49 +19,31 @@ import optimizer
 from optimizer.errors import OptimizerError, render
 from optimizer.model.choices import AttributionModel, BudgetMode, LtvModel, Method, Objective, Solver, TimeUnit
 
-app = typer.Typer(
-    name="ltvcac",
-    help="Where the next unit of acquisition budget should go: LTV:CAC-optimal budget plans.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = typer.Typer(name="ltvcac", context_settings={"help_option_names": ["-h", "--help"]},
+                  pretty_exceptions_enable=False, no_args_is_help=True, add_completion=False)
 
 EXIT_INFEASIBLE, EXIT_INTERRUPTED = 3, 130
 FLAGS = {"start": "--from", "stop": "--to", "lookback_days": "--lookback", "half_life_days": "--half-life"}
 
 # The settings of a plan: declared once, shared by optimize, run, compare, frontier and report.
-SETTINGS = {
-    "budget": (str | None, typer.Option(
-        help="Total budget: a number (1000000), a change of today's total (-20%, +10%, or +50000 for 50 000 "
-             "more) or a factor (x1.1). Default: today's total spend.", rich_help_panel="Plan settings")),
-    "budget_mode": (BudgetMode | None, typer.Option(
-        help="'exact' spends the whole budget (default); 'at-most' may leave some unspent.",
-        rich_help_panel="Plan settings")),
-    "objective": (Objective | None, typer.Option(
-        help="What to maximize: 'ratio' (portfolio LTV:CAC, default), 'value' (customer lifetime value), "
-             "'profit' (value minus spend) or 'customers'.", rich_help_panel="Plan settings")),
-    "max_change": (float | None, typer.Option(
-        help="Keep each channel within (1 +- F) x its current spend, e.g. 0.2 for +-20 %. Channels with no "
-             "current spend are limited by their min_spend/max_spend only.", rich_help_panel="Plan settings")),
-    "min_ratio": (float | None, typer.Option(
-        help="Keep the portfolio LTV:CAC at or above this, e.g. 3.", rich_help_panel="Plan settings")),
-    "fixed_costs": (float | None, typer.Option(
-        help="Acquisition costs that are not media spend (team, tools); added to the cost side of LTV:CAC. "
-             "Default 0.", rich_help_panel="Plan settings")),
-    "solver": (Solver | None, typer.Option(
-        help="Solver: 'highs' (default) or 'cbc'.", rich_help_panel="Plan settings")),
-    "method": (Method | None, typer.Option(
-        help="'auto' (default) solves a budget-only model exactly by its multiplier and others by refined LPs; "
-             "'lp' always uses LPs.", rich_help_panel="Plan settings")),
-    "max_active": (int | None, typer.Option(
-        help="At most this many channels may spend anything (solved as a mixed-integer model).",
-        rich_help_panel="Plan settings")),
-    "time_limit": (float | None, typer.Option(
-        help="Seconds the solve may take (S-curves, buy-ins, --max-active); the best plan by then is returned "
-             "with its proven gap.", rich_help_panel="Plan settings")),
-}
+SETTINGS = {name: (kind, typer.Option(help=text, rich_help_panel="Plan settings")) for name, kind, text in (
+    ("budget", str | None, "Total budget: a number (1000000), a change of today's total (-20%, +10%, or +50000 for "
+                           "50 000 more) or a factor (x1.1). Default: today's total spend."),
+    ("budget_mode", BudgetMode | None, "'exact' spends the whole budget (default); 'at-most' may leave some unspent."),
+    ("objective", Objective | None, "What to maximize: 'ratio' (portfolio LTV:CAC, default), 'value' (customer "
+                                    "lifetime value), 'profit' (value minus spend) or 'customers'."),
+    ("max_change", float | None, "Keep each channel within (1 +- F) x its current spend, e.g. 0.2 for +-20 %. "
+                                 "Channels with no current spend are limited by their min_spend/max_spend only."),
+    ("min_ratio", float | None, "Keep the portfolio LTV:CAC at or above this, e.g. 3."),
+    ("fixed_costs", float | None, "Acquisition costs that are not media spend (team, tools); added to the cost "
+                                  "side of LTV:CAC. Default 0."),
+    ("solver", Solver | None, "Solver: 'highs' (default) or 'cbc'."),
+    ("method", Method | None, "'auto' (default) solves a budget-only model exactly by its multiplier and others "
+                              "by refined LPs; 'lp' always uses LPs."),
+    ("max_active", int | None, "At most this many channels may spend anything (solved as a mixed-integer model)."),
+    ("time_limit", float | None, "Seconds the solve may take (S-curves, buy-ins, --max-active); the best plan by "
+                                 "then is returned with its proven gap."),
+)}
 
 
 def flag(name: str) -> str:
@@ -77,9 +57,14 @@ def guarded(command):
     def run(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except typer.Exit:
+            raise
         except OptimizerError as exc:
             typer.echo(f"Error: {exc.render(flag)}", err=True)
             raise typer.Exit(code=exc.exit_code) from None
+        except BrokenPipeError:  # the reader stopped reading (| head): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(code=0) from None
         except OSError as exc:
             if os.environ.get("LTVCAC_DEBUG"):
                 raise
@@ -89,6 +74,12 @@ def guarded(command):
         except KeyboardInterrupt:
             typer.echo("Interrupted; nothing more was written.", err=True)
             raise typer.Exit(code=EXIT_INTERRUPTED) from None
+        except Exception as exc:  # a bug: say so plainly, and how to report it
+            if os.environ.get("LTVCAC_DEBUG"):
+                raise
+            typer.echo(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in ltvcac; please report it "
+                       "with the command and the traceback that LTVCAC_DEBUG=1 shows.", err=True)
+            raise typer.Exit(code=1) from None
     return run
 
 
@@ -130,36 +121,54 @@ def wrote(paths, quiet: bool = False) -> None:
         echo(line, quiet)
 
 
+def finish(job, quiet: bool) -> None:
+    """Show a solving job's report (its diagnosis even when quiet), what it wrote; exit 3 without a plan."""
+    echo(job.text, quiet and job.result.ok, err=not job.result.ok)
+    wrote(job.written, quiet)
+    if not job.result.ok:
+        raise typer.Exit(code=EXIT_INFEASIBLE)
+
+
+def finish_batch(batch, quiet: bool = False) -> None:
+    """Show a batch's lines (warnings even when quiet) and what it wrote; exit with its code."""
+    for text, err in batch.lines:
+        echo(render(text, flag), quiet and not err, err=err)
+    wrote(batch.written, quiet)
+    raise typer.Exit(code=batch.exit_code)
+
+
+def counter(total: int, quiet: bool):
+    """Progress through several files, as [k/n] name on stderr."""
+    return lambda k, path: echo(f"[{k + 1}/{total}] {path.name}", quiet or total < 2, err=True)
+
+
 def progress(total: int, label: str, quiet: bool):
-    """A progress bar on stderr when it is a terminal; otherwise nothing."""
-    if quiet or not sys.stderr.isatty():
-        return _Silent()
-    return typer.progressbar(length=total, label=label, file=sys.stderr)
+    """A progress bar on stderr when it is a terminal; otherwise a bar that shows nothing."""
+    return typer.progressbar(length=total, label=label, file=sys.stderr, hidden=quiet or not sys.stderr.isatty())
 
 
-class _Silent:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, _step: int) -> None:
-        pass
+def option(kind, help: str, *names: str, **more):
+    """An option of type ``kind`` with its help (names and Typer settings as typer.Option takes them)."""
+    return Annotated[kind, typer.Option(*names, help=help, **more)]
 
 
-Source = Annotated[Path, typer.Argument(
-    exists=True, dir_okay=False, metavar="CHANNELS.csv|SCENARIO.toml",
-    help="A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and curves) "
-         "or a scenario file (TOML).")]
-Scenarios = Annotated[list[Path], typer.Argument(
-    exists=True, dir_okay=False, metavar="SCENARIO.toml...", help="Scenario files (TOML); see scenarios/.")]
-Plot = Annotated[Path | None, typer.Option(
-    file_okay=False, metavar="FOLDER", help="Write charts here (PNG and SVG): allocation, response curves, frontier.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors and the files written.")]
-DecimalComma = Annotated[bool, typer.Option(
-    help="Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")]
-OutFile = Annotated[Path | None, typer.Option("--out", "-o", dir_okay=False, metavar="FILE.csv")]
+def out_file(help: str, metavar: str = "FILE.csv", kind=Path | None):
+    """An output file option (--out/-o)."""
+    return option(kind, help, "--out", "-o", dir_okay=False, metavar=metavar)
+
+
+def input_file(help: str, metavar: str, kind=Path):
+    """An input file argument that must exist."""
+    return Annotated[kind, typer.Argument(exists=True, dir_okay=False, metavar=metavar, help=help)]
+
+
+Source = input_file("A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and "
+                    "curves) or a scenario file (TOML).", "CHANNELS.csv|SCENARIO.toml")
+Scenarios = input_file("Scenario files (TOML); see scenarios/.", "SCENARIO.toml...", list[Path])
+Plot = option(Path | None, "Write charts here (PNG and SVG): allocation, response curves, frontier.",
+              file_okay=False, metavar="FOLDER")
+Quiet = option(bool, "Print nothing but errors and the files written.", "--quiet", "-q")
+DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")
 
 
 def version(value: bool) -> None:
@@ -180,13 +189,11 @@ def main_options(
 def optimize(
     source: Source,
     settings: dict,
-    out: Annotated[Path | None, typer.Option("--out", "-o", dir_okay=False, metavar="FILE.csv",
-                                             help="Write the plan, one row per channel, to this CSV file.")] = None,
-    summary_json: Annotated[Path | None, typer.Option(
-        dir_okay=False, metavar="FILE.json", help="Write the portfolio figures, objective, solver and status.")] = None,
-    lp_file: Annotated[Path | None, typer.Option(
-        dir_okay=False, metavar="FILE.lp", help="Write the LP model (CPLEX LP format), in the channels' names.")
-    ] = None,
+    out: out_file("Write the plan, one row per channel, to this CSV file.") = None,
+    summary_json: option(Path | None, "Write the portfolio figures, objective, solver and status.",
+                         dir_okay=False, metavar="FILE.json") = None,
+    lp_file: option(Path | None, "Write the LP model (CPLEX LP format), in the channels' names.", dir_okay=False,
+                    metavar="FILE.lp") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
     quiet: Quiet = False,
@@ -195,73 +202,51 @@ def optimize(
 
     Exit codes: 0 a plan was found, 1 bad input, 2 bad options, 3 no plan keeps every rule.
     """
-    job = optimizer.plan_job(source, settings, out=out, summary_json=summary_json, lp_file=lp_file,
-                             decimal_comma=decimal_comma, plot=plot)
-    echo(job.text, quiet and job.result.ok, err=not job.result.ok)
-    wrote(job.written, quiet)
-    if not job.result.ok:
-        raise typer.Exit(code=EXIT_INFEASIBLE)
+    finish(optimizer.plan_job(source, settings, out=out, summary_json=summary_json, lp_file=lp_file,
+                              decimal_comma=decimal_comma, plot=plot), quiet)
 
 
 @command(plan=True)
 def run(
     scenarios: Scenarios,
     settings: dict,
-    out_dir: Annotated[Path, typer.Option(
-        file_okay=False, metavar="FOLDER",
-        help="Folder for each scenario's NAME.plan.csv and NAME.summary.json (created if missing).")] = Path("out"),
+    out_dir: option(Path, "Folder for each scenario's NAME.plan.csv and NAME.summary.json (created if missing).",
+                    file_okay=False, metavar="FOLDER") = Path("out"),
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the one-line outcome per scenario.")
-                     ] = False,
+    quiet: option(bool, "Print only the one-line outcome per scenario.", "--quiet", "-q") = False,
 ) -> None:
     """Run scenario files: write each one's plan and summary, keep going past failures.
 
     Options given here override every scenario (command line > scenario > base). Exit codes:
     0 all optimal, 1 a scenario had bad input, 3 a scenario had no feasible plan.
     """
-    batch = optimizer.run_job(scenarios, settings, out_dir, decimal_comma=decimal_comma, plot=plot,
-                              on_start=lambda k, p: echo(f"[{k + 1}/{len(scenarios)}] {p.name}",
-                                                         len(scenarios) < 2, err=True),
-                              brief=quiet or len(scenarios) > 1)
-    for text, err in batch.lines:
-        echo(render(text, flag), err=err)
-    wrote(batch.written)
-    raise typer.Exit(code=batch.exit_code)
+    finish_batch(optimizer.run_job(scenarios, settings, out_dir, decimal_comma=decimal_comma, plot=plot,
+                                   on_start=counter(len(scenarios), False), brief=quiet or len(scenarios) > 1))
 
 
 @command(plan=True)
 def compare(
     scenarios: Scenarios,
     settings: dict,
-    out: Annotated[Path | None, typer.Option("--out", "-o", dir_okay=False, metavar="FILE.csv",
-                                             help="Also write the side-by-side table to this CSV file.")] = None,
+    out: out_file("Also write the side-by-side table to this CSV file.") = None,
     decimal_comma: DecimalComma = False,
     quiet: Quiet = False,
 ) -> None:
     """Scenarios side by side: portfolio spend, customers, value, LTV:CAC, shadow price, spend per channel."""
-    batch = optimizer.compare_job(scenarios, settings, out, decimal_comma=decimal_comma,
-                                  on_start=lambda k, p: echo(f"[{k + 1}/{len(scenarios)}] {p.name}", quiet,
-                                                             err=True))
-    for text, err in batch.lines:
-        echo(render(text, flag), quiet and not err, err=err)
-    wrote(batch.written, quiet)
-    raise typer.Exit(code=batch.exit_code)
+    finish_batch(optimizer.compare_job(scenarios, settings, out, decimal_comma=decimal_comma,
+                                       on_start=counter(len(scenarios), quiet)), quiet)
 
 
 @command(name="frontier", plan=True)
 def frontier_command(
     source: Source,
     settings: dict,
-    start: Annotated[str, typer.Option("--from", help="Lowest budget: a number or a change of today's total "
-                                                      "(-50%).")] = "-50%",
-    stop: Annotated[str, typer.Option("--to", help="Highest budget: a number or a change (+50%).")] = "+50%",
-    steps: Annotated[int, typer.Option(min=2, max=2000, help="Number of budgets, evenly spaced, ends included.")
-                     ] = 21,
-    target: Annotated[float, typer.Option(help="Mark the budget where the best LTV:CAC crosses this.")] = 3.0,
-    out: Annotated[Path | None, typer.Option("--out", "-o", dir_okay=False, metavar="FILE.csv",
-                                             help="Write every point (with each channel's spend) to this CSV.")
-                   ] = None,
+    start: option(str, "Lowest budget: a number or a change of today's total (-50%).", "--from") = "-50%",
+    stop: option(str, "Highest budget: a number or a change (+50%).", "--to") = "+50%",
+    steps: option(int, "Number of budgets, evenly spaced, ends included.", min=2, max=2000) = 21,
+    target: option(float, "Mark the budget where the best LTV:CAC crosses this.") = 3.0,
+    out: out_file("Write every point (with each channel's spend) to this CSV.") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
     quiet: Quiet = False,
@@ -278,74 +263,49 @@ def frontier_command(
 def report(
     source: Source,
     settings: dict,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", dir_okay=False, metavar="FILE.html",
-        help="The HTML file to write. Default: out/NAME.report.html.")] = None,
-    with_frontier: Annotated[bool, typer.Option(
-        "--frontier/--no-frontier", help="Include the efficient frontier (--from to --to).")] = True,
-    start: Annotated[str, typer.Option("--from", help="Frontier: lowest budget.")] = "-50%",
-    stop: Annotated[str, typer.Option("--to", help="Frontier: highest budget.")] = "+50%",
-    steps: Annotated[int, typer.Option(min=2, max=2000, help="Frontier: number of budgets.")] = 21,
+    out: out_file("The HTML file to write. Default: out/NAME.report.html.", "FILE.html") = None,
+    with_frontier: option(bool, "Include the efficient frontier (--from to --to).", "--frontier/--no-frontier") = True,
+    start: option(str, "Frontier: lowest budget.", "--from") = "-50%",
+    stop: option(str, "Frontier: highest budget.", "--to") = "+50%",
+    steps: option(int, "Frontier: number of budgets.", min=2, max=2000) = 21,
     plot: Plot = None,
     quiet: Quiet = False,
 ) -> None:
     """One self-contained HTML page: portfolio summary, plan with reasons, rules and charts."""
-    job = optimizer.report_job(source, settings, out, with_frontier, start, stop, steps, plot=plot)
-    echo(job.text, quiet and job.result.ok, err=not job.result.ok)
-    wrote(job.written, quiet)
-    if not job.result.ok:
-        raise typer.Exit(code=EXIT_INFEASIBLE)
+    finish(optimizer.report_job(source, settings, out, with_frontier, start, stop, steps, plot=plot), quiet)
 
 
 @command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(
-        exists=True, dir_okay=False, metavar="FILE...", help="Channel tables (CSV, Parquet) or scenarios (TOML).")],
+    files: input_file("Channel tables (CSV, Parquet) or scenarios (TOML).", "FILE...", list[Path]),
 ) -> None:
     """Check channel tables and scenario files without solving: every problem in every file is listed."""
-    failed = 0
-    for path in files:
-        try:
-            typer.echo(optimizer.describe_file(path))
-        except OptimizerError as exc:
-            typer.echo(f"Error: {exc.render(flag)}", err=True)
-            failed += 1
-    if failed:
-        raise typer.Exit(code=1)
+    finish_batch(optimizer.validate_job(files))
 
 
 @command()
 def ltv(
-    transactions: Annotated[Path, typer.Argument(
-        exists=True, dir_okay=False, metavar="TRANSACTIONS",
-        help="Transaction log (CSV or Parquet): customer_id, date, amount (names set below).")],
-    acquisition: Annotated[Path, typer.Option(
-        exists=True, dir_okay=False, help="Acquisition table (CSV or Parquet): customer_id, channel.")],
-    model: Annotated[LtvModel, typer.Option(
-        help="bgnbd (BG/NBD + Gamma-Gamma), cohort (observed value + fitted retention tail) or "
-             "simple (AOV x frequency x margin x retention lifetime).")] = LtvModel.bgnbd,
-    horizon: Annotated[float, typer.Option(help="How far ahead a customer's value counts, in --unit.")] = 36,
-    unit: Annotated[TimeUnit, typer.Option(help="Time unit of the horizon, the discount rate and the model.")
-                    ] = TimeUnit.months,
-    discount: Annotated[float, typer.Option(help="Discount rate per unit, e.g. 0.01 for 1 % a month.")] = 0.01,
-    margin: Annotated[float, typer.Option(
-        help="Gross margin as a fraction of revenue, e.g. 0.3. Default 1: values are revenue.")] = 1.0,
-    confidence: Annotated[float, typer.Option(help="Level of the interval written next to each LTV.")] = 0.9,
-    min_customers: Annotated[int, typer.Option(
-        help="bgnbd: a channel with fewer customers uses the fit on all customers (pooled).")] = 300,
-    end: Annotated[str | None, typer.Option(
-        help="Last day of the observation (YYYY-MM-DD); later rows are ignored. Default: the log's last date.")
-    ] = None,
-    customer_col: Annotated[str, typer.Option(help="Customer id column in both files.")] = "customer_id",
-    date_col: Annotated[str, typer.Option(help="Date column of the transaction log.")] = "date",
-    amount_col: Annotated[str, typer.Option(help="Amount column of the transaction log (returns negative).")
-                          ] = "amount",
-    channel_col: Annotated[str, typer.Option(help="Channel column of the acquisition table.")] = "channel",
-    date_format: Annotated[str | None, typer.Option(
-        help="strftime format of the dates, e.g. %d.%m.%Y. Default: ISO 8601 or YYYYMMDD.")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", dir_okay=False, metavar="FILE.csv", help="Write LTV per channel (with intervals) here.")
-    ] = None,
+    transactions: input_file("Transaction log (CSV or Parquet): customer_id, date, amount (names set below).",
+                             "TRANSACTIONS"),
+    acquisition: option(Path, "Acquisition table (CSV or Parquet): customer_id, channel.", exists=True,
+                        dir_okay=False),
+    model: option(LtvModel, "bgnbd (BG/NBD + Gamma-Gamma), cohort (observed value + fitted retention tail) or "
+                            "simple (AOV x frequency x margin x retention lifetime).") = LtvModel.bgnbd,
+    horizon: option(float, "How far ahead a customer's value counts, in --unit.") = 36,
+    unit: option(TimeUnit, "Time unit of the horizon, the discount rate and the model.") = TimeUnit.months,
+    discount: option(float, "Discount rate per unit, e.g. 0.01 for 1 % a month.") = 0.01,
+    margin: option(float, "Gross margin as a fraction of revenue, e.g. 0.3. Default 1: values are revenue.") = 1.0,
+    confidence: option(float, "Level of the interval written next to each LTV.") = 0.9,
+    min_customers: option(int, "bgnbd: a channel with fewer customers uses the fit on all customers (pooled).") = 300,
+    end: option(str | None, "Last day of the observation (YYYY-MM-DD); later rows are ignored. Default: the log's "
+                            "last date.") = None,
+    customer_col: option(str, "Customer id column in both files.") = "customer_id",
+    date_col: option(str, "Date column of the transaction log.") = "date",
+    amount_col: option(str, "Amount column of the transaction log (returns negative).") = "amount",
+    channel_col: option(str, "Channel column of the acquisition table.") = "channel",
+    date_format: option(str | None, "strftime format of the dates, e.g. %d.%m.%Y. Default: ISO 8601 or YYYYMMDD."
+                        ) = None,
+    out: out_file("Write LTV per channel (with intervals) here.") = None,
 ) -> None:
     """Expected lifetime value of a newly acquired customer, per acquisition channel."""
     settings = optimizer.LtvSettings(model.value, horizon, unit.value, discount, margin, confidence, min_customers)
@@ -358,13 +318,9 @@ def ltv(
 
 @command(name="set-ltv")
 def set_ltv_command(
-    channels: Annotated[Path, typer.Argument(exists=True, dir_okay=False, metavar="CHANNELS",
-                                             help="The channel table to update.")],
-    ltv_table: Annotated[Path, typer.Argument(
-        exists=True, dir_okay=False, metavar="LTV_TABLE", help="LTV per channel: channel, ltv (as `ltvcac ltv` "
-                                                               "writes).")],
-    out: Annotated[Path, typer.Option("--out", "-o", dir_okay=False, metavar="FILE.csv",
-                                      help="The channel table with the new ltv column.")],
+    channels: input_file("The channel table to update.", "CHANNELS"),
+    ltv_table: input_file("LTV per channel: channel, ltv (as `ltvcac ltv` writes).", "LTV_TABLE"),
+    out: out_file("The channel table with the new ltv column.", kind=Path),
 ) -> None:
     """Put estimated LTVs into a channel table, matching channels by name."""
     job = optimizer.set_ltv_job(channels, ltv_table, out)
@@ -374,41 +330,31 @@ def set_ltv_command(
 
 @command(name="attribute")
 def attribute_command(
-    journeys: Annotated[Path, typer.Argument(
-        exists=True, dir_okay=False, metavar="JOURNEYS",
-        help="An event log (customer_id, timestamp, channel, conversion, value) or aggregated paths "
-             "(path, total_conversions, total_conversion_value, total_null); CSV or Parquet.")],
-    model: Annotated[AttributionModel, typer.Option(help="Attribution model for the channel table.")
-                     ] = AttributionModel.markov,
-    order: Annotated[int, typer.Option(min=1, max=4, help="Markov order: states remember this many channels.")] = 1,
-    spend: Annotated[Path | None, typer.Option(
-        exists=True, dir_okay=False,
-        help="Spend per channel (channel, spend, and any channel-table columns such as curve, elasticity, "
-             "max_spend); with it --out is a channel table.")] = None,
-    ltv: Annotated[Path | None, typer.Option(
-        exists=True, dir_okay=False, help="LTV per channel (channel, ltv), instead of attributed value per customer.")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", dir_okay=False, metavar="FILE.csv",
-        help="Write the channel table (with --spend) or the attribution.")] = None,
-    compare_models: Annotated[Path | None, typer.Option(
-        "--compare-models", dir_okay=False, metavar="FILE.csv",
-        help="Write every model's attributed conversions side by side here.")] = None,
-    stats_dir: Annotated[Path | None, typer.Option(
-        file_okay=False, metavar="FOLDER",
-        help="Write journey statistics here: channels, path lengths, top paths, transitions.")] = None,
-    sep: Annotated[str, typer.Option(help="Separator between channels in a path.")] = ">",
-    weights: Annotated[str, typer.Option(help="Position-based shares of first, middle and last touches.")
-                       ] = "0.4,0.2,0.4",
-    half_life: Annotated[float, typer.Option(help="Time decay: days after which a touch counts half.")] = 7.0,
-    lookback: Annotated[float, typer.Option(help="Event logs: days before a conversion that touches count.")] = 30.0,
-    collapse_repeats: Annotated[bool, typer.Option(
-        help="Event logs: count a channel touched several times in a row once.")] = False,
-    customer_col: Annotated[str, typer.Option(help="Event logs: the customer id column.")] = "customer_id",
-    time_col: Annotated[str, typer.Option(help="Event logs: the timestamp column.")] = "timestamp",
-    channel_col: Annotated[str, typer.Option(help="Event logs: the channel column.")] = "channel",
-    conversion_col: Annotated[str, typer.Option(help="Event logs: the conversion flag column.")] = "conversion",
-    value_col: Annotated[str, typer.Option(help="Event logs: the conversion value column (optional).")] = "value",
+    journeys: input_file("An event log (customer_id, timestamp, channel, conversion, value) or aggregated paths "
+                         "(path, total_conversions, total_conversion_value, total_null); CSV or Parquet.",
+                         "JOURNEYS"),
+    model: option(AttributionModel, "Attribution model for the channel table.") = AttributionModel.markov,
+    order: option(int, "Markov order: states remember this many channels.", min=1, max=4) = 1,
+    spend: option(Path | None, "Spend per channel (channel, spend, and any channel-table columns such as curve, "
+                               "elasticity, max_spend); with it --out is a channel table.", exists=True,
+                  dir_okay=False) = None,
+    ltv: option(Path | None, "LTV per channel (channel, ltv), instead of attributed value per customer.",
+                exists=True, dir_okay=False) = None,
+    out: out_file("Write the channel table (with --spend) or the attribution.") = None,
+    compare_models: option(Path | None, "Write every model's attributed conversions side by side here.",
+                           dir_okay=False, metavar="FILE.csv") = None,
+    stats_dir: option(Path | None, "Write journey statistics here: channels, path lengths, top paths, transitions.",
+                      file_okay=False, metavar="FOLDER") = None,
+    sep: option(str, "Separator between channels in a path.") = ">",
+    weights: option(str, "Position-based shares of first, middle and last touches.") = "0.4,0.2,0.4",
+    half_life: option(float, "Time decay: days after which a touch counts half.") = 7.0,
+    lookback: option(float, "Event logs: days before a conversion that touches count.") = 30.0,
+    collapse_repeats: option(bool, "Event logs: count a channel touched several times in a row once.") = False,
+    customer_col: option(str, "Event logs: the customer id column.") = "customer_id",
+    time_col: option(str, "Event logs: the timestamp column.") = "timestamp",
+    channel_col: option(str, "Event logs: the channel column.") = "channel",
+    conversion_col: option(str, "Event logs: the conversion flag column.") = "conversion",
+    value_col: option(str, "Event logs: the conversion value column (optional).") = "value",
 ) -> None:
     """Attribute conversions to channels from customer journeys, and write the optimizer's channel table."""
     job = optimizer.attribute_job(
@@ -423,17 +369,12 @@ def attribute_command(
 
 @command(name="fit-curves")
 def fit_curves_command(
-    history: Annotated[Path, typer.Argument(
-        exists=True, dir_okay=False, metavar="HISTORY",
-        help="Per-period rows: period, channel, spend, customers (optional ltv); CSV or Parquet.")],
-    out: Annotated[Path, typer.Option("--out", "-o", dir_okay=False, metavar="FILE.csv",
-                                      help="The channel table to write.")],
-    adstock: Annotated[float, typer.Option(
-        help="Share of a period's spend that still works the next period (0 = none), e.g. 0.3.")] = 0.0,
-    plot: Annotated[Path | None, typer.Option(
-        file_okay=False, metavar="FOLDER",
-        help="Write fits.png and fits.svg here: each channel's periods with the chosen and the other curves.")
-    ] = None,
+    history: input_file("Per-period rows: period, channel, spend, customers (optional ltv); CSV or Parquet.",
+                        "HISTORY"),
+    out: out_file("The channel table to write.", kind=Path),
+    adstock: option(float, "Share of a period's spend that still works the next period (0 = none), e.g. 0.3.") = 0.0,
+    plot: option(Path | None, "Write fits.png and fits.svg here: each channel's periods with the chosen and the "
+                              "other curves.", file_okay=False, metavar="FOLDER") = None,
 ) -> None:
     """Fit each channel's linear, power, saturating and Hill curve from history; keep the best by AIC."""
     job = optimizer.fit_job(history, out, adstock, plot=plot)
@@ -452,6 +393,3 @@ def solvers() -> None:
 def main() -> None:  # pragma: no cover - the console entry point
     app(prog_name="ltvcac")
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

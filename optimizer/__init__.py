@@ -55,6 +55,7 @@ _API = {
     "compare_job": "optimizer.jobs.plans",
     "frontier_job": "optimizer.jobs.plans",
     "report_job": "optimizer.jobs.plans",
+    "validate_job": "optimizer.jobs.plans",
     "ltv_job": "optimizer.jobs.analysis",
     "set_ltv_job": "optimizer.jobs.analysis",
     "attribute_job": "optimizer.jobs.analysis",
@@ -105,6 +106,7 @@ __all__ = [
     "set_ltv",
     "set_ltv_job",
     "solver_report",
+    "validate_job",
     "written_lines",
 ]
 
@@ -125,7 +127,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names __getattr__ loads
     from optimizer.fitting.fit import fit_curves
     from optimizer.jobs.analysis import attribute_job, fit_job, ltv_job, set_ltv_job
     from optimizer.jobs.job import written_lines
-    from optimizer.jobs.plans import compare_job, frontier_job, plan_job, report_job, run_job
+    from optimizer.jobs.plans import compare_job, frontier_job, plan_job, report_job, run_job, validate_job
     from optimizer.journeys.analyze import analyze
     from optimizer.journeys.channel_table import channel_table
     from optimizer.ltv.estimate import LtvSettings, ltv_from_files

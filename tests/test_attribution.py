@@ -204,3 +204,25 @@ def test_channel_stats_roles_and_the_bridge_to_a_channel_table():
     assert row.loc["a", "customers"] == 1 and row.loc["c", "ltv"] == pytest.approx(15.0)  # (10 + 20) / 2
     assert row.loc["a", "curve"] == "power"
     assert any("'d' got no attributed conversions" in n for n in notes)
+
+
+def test_compared_models_use_the_given_position_weights_and_each_model_once(write, monkeypatch):
+    from optimizer.journeys import analyze as module
+
+    calls = []
+    original = module.attribute
+    monkeypatch.setattr(module, "attribute", lambda *a, **k: calls.append(a[1]) or original(*a, **k))
+    paths = write("p.csv", "path,total_conversions\na > b > c,10\nb > c,5\n")
+    found = module.analyze(paths, "position_based", weights=(0.1, 0.8, 0.1))
+    assert sorted(calls) == sorted(set(calls))  # each model computed once
+    credit = found.models.set_index("channel")["position_based"]
+    assert credit["b"] == pytest.approx(10 * 0.8 + 5 * 0.5)  # middle 0.8 of the 3-touch path, half of the 2-touch one
+    assert found.attributed.set_index("channel")["conversions"].to_dict() == pytest.approx(credit.to_dict())
+
+
+def test_a_path_file_is_read_once_and_its_kind_from_its_header(write, monkeypatch):
+    from optimizer.files import tables
+
+    monkeypatch.setattr(tables, "read_text_table", lambda *a, **k: pytest.fail("the whole file was read twice"))
+    found = analyze(write("p.csv", "path,total_conversions\na > b,3\n"), "linear")
+    assert found.paths.conversions.sum() == 3

@@ -92,9 +92,59 @@ def test_validate_reports_each_file(example, write):
     assert "required column 'ltv' is missing" in result.stderr
 
 
-def test_solvers_lists_highs_and_cbc():
+def test_solvers_reports_what_truly_works(monkeypatch):
+    from optimizer.solve import backends
+
     result = run("solvers")
-    assert result.exit_code == 0 and "highs:" in result.stdout and "cbc:" in result.stdout
+    assert result.exit_code == 0
+    working = {line.split(":")[0] for line in result.stdout.splitlines() if line.endswith(": works")}
+    assert working == {name.value for name, b in backends.BACKENDS.items() if b.check() is None}
+    monkeypatch.setattr(backends.Cbc, "available", lambda self: False)  # as if PuLP's CBC were missing
+    result = run("solvers")
+    assert "cbc: not installed" in result.stdout
+
+
+def test_a_solver_that_fails_its_check_is_reported_with_the_reason(monkeypatch):
+    from optimizer.solve import backends
+
+    def broken(self, model, time_limit=None, mip_gap=None):
+        raise RuntimeError("binary missing")
+
+    monkeypatch.setattr(backends.Cbc, "solve", broken)
+    assert "cbc: installed but failed (binary missing)" in run("solvers").stdout
+
+
+def test_messages_name_the_flags_on_the_command_line_and_the_parameters_in_python(write):
+    table = write("t.csv", "channel,spend,customers,ltv,curve,elasticity\nA,100,10,50,power,0.5\n")
+    result = run("optimize", table, "--budget-mode", "at-most")
+    assert result.exit_code == 2 and "--fixed-costs" in result.stderr and "`" not in result.stderr
+    from optimizer import UsageError, optimize
+
+    with pytest.raises(UsageError, match="`fixed_costs`"):
+        optimize(table, budget_mode="at-most")
+
+
+def test_outputs_under_an_existing_file_fail_before_any_work(example, write, tmp_path):
+    blocker = write("file.txt", "not a folder")
+    for args in (["optimize", example, "--plot", blocker / "charts"], ["run", SCENARIOS[0], "--out-dir", blocker / "out"],
+                 ["fit-curves", example, "--out", tmp_path / "fits.csv", "--plot", blocker / "charts"]):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert "is a file, not a folder" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "fits.csv").exists()
+
+
+def test_an_output_that_is_also_an_input_is_refused(example, tmp_path):
+    copy = tmp_path / "channels.csv"
+    copy.write_bytes(example.read_bytes())
+    result = run("optimize", copy, "--out", copy)
+    assert result.exit_code == 1 and "is also an input" in result.stderr
+    assert copy.read_bytes() == example.read_bytes()
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("ltvcac ")
 
 
 def _commands():

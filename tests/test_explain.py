@@ -75,3 +75,18 @@ def test_html_report_is_self_contained_and_explains_every_channel(example):
         assert channel in page
     assert "held by group &#x27;digital&#x27; at least 80% of spend" in page
     assert "What this scenario changes" in page
+
+
+def test_frontier_keeps_every_setting_of_its_scenario():
+    import pandas as pd
+
+    from optimizer import Settings
+
+    small = pd.DataFrame({"channel": ["A", "B", "C", "D"], "spend": [100.0, 80.0, 60.0, 40.0],
+                          "customers": [10.0, 9.0, 7.0, 5.0], "ltv": [50.0, 50.0, 50.0, 50.0],
+                          "curve": ["power"] * 4, "elasticity": [0.5, 0.6, 0.7, 0.8]})
+    front = frontier(small, "-20%", "+20%", 2, target=1e6, settings=Settings(max_active=2, time_limit=30))
+    spends = front.points.filter(like="spend: ")
+    assert ((spends > 1e-6).sum(axis=1) <= 2).all()
+    floored = frontier(small, "-20%", "+20%", 3, settings=Settings(min_ratio=50.0))
+    assert set(floored.points["status"]) == {"infeasible"}

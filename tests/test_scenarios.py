@@ -174,3 +174,12 @@ def test_compare_equals_running_each_scenario_alone(folder):
         assert column["value"] == alone.after.value and column["ltv_cac"] == alone.after.ltv_cac
         for channel, spend in alone.plan.set_index("channel").recommended_spend.items():
             assert column[f"spend: {channel}"] == spend
+
+
+def test_a_very_deep_extends_chain_is_refused_in_words(tmp_path):
+    (tmp_path / "channels.csv").write_text("channel,spend,customers,ltv\nA,100,10,50\n")
+    (tmp_path / "s0.toml").write_text('channels = "channels.csv"\n')
+    for k in range(1, 80):
+        (tmp_path / f"s{k}.toml").write_text(f'extends = "s{k - 1}.toml"\n')
+    with pytest.raises(InputError, match="extends goes more than 50 files deep"):
+        load_scenario(tmp_path / "s79.toml")

@@ -117,3 +117,38 @@ def test_a_time_limit_gives_a_marked_plan_with_its_gap_or_a_clear_error():
         return
     assert result.status == "time limit" and result.ok
     assert result.gap > 0  # never claimed optimal when it is not proven
+
+
+def test_the_summary_and_the_report_say_a_mixed_integer_model_solved_the_plan():
+    from optimizer import Approach
+    from optimizer.report.text import format_result
+
+    result = optimize(TWO, objective="value")
+    assert result.approach == Approach.refined_milp
+    assert result.summary()["method"] == "refined MILP"
+    assert "mixed-integer model" in format_result(result)
+    plain = optimize(TWO.assign(curve=["power", "power"], elasticity=[0.5, 0.5]), objective="value")
+    assert plain.approach == Approach.closed_form and plain.summary()["method"] == "closed form"
+
+
+def test_a_channel_with_a_floor_stays_on_under_an_active_channel_limit():
+    frame = pd.DataFrame({"channel": ["Search", "Social", "Radio"], "spend": [100.0, 100.0, 100.0],
+                          "customers": [10.0, 10.0, 2.0], "ltv": [100.0, 100.0, 100.0],
+                          "curve": ["power"] * 3, "elasticity": [0.5] * 3, "min_spend": [None, None, 50.0]})
+    plan = optimize(frame, objective="value", max_active=2).plan.set_index("channel")["recommended_spend"]
+    assert plan["Radio"] >= 50 - 1e-6  # its min_spend holds: it cannot be switched off to free a slot
+    assert (plan > 1e-6).sum() == 2
+
+
+def test_the_mixed_integer_model_keeps_rows_over_customers():
+    """A row on customers (p) holds in the MILP too: the cheapest plan that buys 5 customers spends on them."""
+    from optimizer.model.curves import fit_through_point, make_curves
+    from optimizer.model.program import LinearObjective, Program, Row, Sense
+    from optimizer.solve.backends import BACKENDS, Highs
+    from optimizer.solve.mip import maximize_mip
+
+    curves = make_curves([fit_through_point("linear", 100.0, 10.0)])  # 0.1 customers per unit
+    row = Row("customers_floor", np.ones(1), np.zeros(1), Sense.ge, 5.0)
+    program = Program(("A",), curves, np.zeros(1), np.full(1, 1000.0), (row,), buy_in=np.full(1, 20.0))
+    sol = maximize_mip(program, LinearObjective(np.zeros(1), np.ones(1)), BACKENDS[Highs.name], 1e-6)
+    assert sol.spend[0] == pytest.approx(50.0, rel=1e-6)

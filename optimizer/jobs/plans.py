@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from optimizer.errors import OptimizerError
 from optimizer.files.writers import check_folder, check_target, prepare_folder, write_csv, write_json, write_text
 from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job
 from optimizer.report.charts import save_charts
 from optimizer.report.html import render_report
 from optimizer.report.text import format_comparison, format_frontier, format_result, format_run_line
-from optimizer.whatif.batch import ScenarioRun, compare, run_scenarios, scenario_summary
+from optimizer.whatif.batch import ScenarioRun, compare, describe_file, run_scenarios, scenario_summary
 from optimizer.whatif.frontier import frontier
 from optimizer.whatif.scenario import Scenario, load_source
 
@@ -111,6 +112,17 @@ def report_job(source: Path, overrides: dict, out: Path | None = None, with_fron
         written += save_charts(plot, result, front, stem=scenario.name)
     text = "" if result.ok else "No plan keeps every rule: see the report.\n" + format_result(result)
     return Job(text, tuple(written), result)
+
+
+def validate_job(paths: list[Path]) -> Batch:
+    """Check channel tables and scenario files without solving; every problem of every file."""
+    lines = []
+    for path in paths:
+        try:
+            lines.append((describe_file(path), False))
+        except OptimizerError as exc:
+            lines.append((f"Error: {exc}", True))
+    return Batch(lines, (), EXIT_BAD_INPUT if any(err for _, err in lines) else 0)
 
 
 def _is_scenario(scenario: Scenario) -> bool:

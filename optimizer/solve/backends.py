@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 from enum import StrEnum
@@ -115,6 +117,7 @@ class Highs(Backend):
     def make(self, time_limit, mip_gap):
         import pulp
 
+        _silence_highs_banner()
         options = {"msg": False, "timeLimit": time_limit}
         if mip_gap is not None:
             options["gapRel"] = mip_gap
@@ -203,7 +206,7 @@ def to_pulp(model: SegmentModel):
     import pulp
 
     prob = pulp.LpProblem(model.title, pulp.LpMaximize)
-    cats = np.where(model.integer, pulp.LpBinary, pulp.LpContinuous)
+    cats = np.where(model.integer, pulp.LpInteger, pulp.LpContinuous)  # PuLP resets a Binary's bounds to 0..1
     columns = [prob.add_variable(name, _finite(lo), _finite(up), cat=cat) for name, lo, up, cat in
                zip(model.column_names, model.lower, model.upper, cats, strict=True)]
     keep = model.cost != 0
@@ -232,6 +235,23 @@ def write_lp(model: SegmentModel, path: str | Path) -> Path:
 
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
+
+
+@functools.cache
+def _silence_highs_banner() -> None:
+    """HiGHS prints a banner to standard output when its first instance is made, whatever the options;
+    make that first instance with standard output closed, so that outputs stay ours."""
+    import highspy
+
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 @functools.cache
