@@ -84,6 +84,8 @@ def analyze(source: str | Path | pd.DataFrame, model: str = "markov", order: int
     """Read journeys (an event log or aggregated paths) once, attribute them under every model (each
     computed once), and gather the statistics."""
     model = choose(AttributionModel, model, "attribution model")
+    if not sep.strip():
+        raise UsageError("`sep` must be a visible separator such as '>'")
     if _is_paths(source):
         paths, decay, days, notes = read_paths(source, sep), None, pd.Series(dtype=float), ()
     else:
