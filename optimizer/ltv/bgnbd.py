@@ -71,53 +71,73 @@ def bgnbd_loglik(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.n
 
 def bgnbd_terms(theta: np.ndarray, x, t_x, big_t, weights=None, order: int = 2):
     """Log-likelihood, gradient and Hessian (``order`` 0, 1 or 2) in theta = log(r, alpha, a, b)."""
+    return _bgnbd_terms(theta, _Rows(x, t_x, big_t, weights=weights), order)
+
+
+class _Rows:
+    """Customers for a likelihood, with each column's distinct values: special functions and logarithms
+    are evaluated once per distinct frequency, recency or age (a few hundred) and gathered per row."""
+
+    def __init__(self, *columns, weights=None):
+        self.columns = [np.asarray(c, float) for c in columns]
+        self.w = np.ones(len(self.columns[0])) if weights is None else np.asarray(weights, float)
+        self.levels = [np.unique(c, return_inverse=True) for c in self.columns]
+
+    def apply(self, k: int, f) -> np.ndarray:
+        """``f`` of column ``k``, computed on its distinct values."""
+        values, index = self.levels[k]
+        return f(values)[index.ravel()]
+
+
+def _bgnbd_terms(theta: np.ndarray, rows: _Rows, order: int):
     r, alpha, a, b = np.exp(theta)
-    w = np.ones(len(x)) if weights is None else weights
-    ll3 = -(r + x) * np.log(alpha + big_t)
+    x, t_x, big_t = rows.columns
+    w = rows.w
+    log_t = rows.apply(2, lambda v: np.log(alpha + v))
+    ll3 = -(r + x) * log_t
     repeat = x > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bx1 = np.where(repeat, b + x - 1, 1.0)
-        ll4 = np.where(repeat, np.log(a) - np.log(bx1) - (r + x) * np.log(alpha + t_x), -np.inf)
+    bx1 = np.where(repeat, b + x - 1, 1.0)
+    log_tx = rows.apply(1, lambda v: np.log(alpha + v))
+    ll4 = np.where(repeat, np.log(a) - rows.apply(0, lambda v: np.log(np.where(v > 0, b + v - 1, 1.0)))
+                   - (r + x) * log_tx, -np.inf)
     mix = np.logaddexp(ll3, ll4)
-    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + gammaln(b + x) - gammaln(a + b + x) - gammaln(b)
-          + gammaln(a + b) + mix)
-    total = float(ll @ w)
+    const = rows.apply(0, lambda v: gammaln(r + v) - gammaln(a + b + v) + gammaln(b + v))
+    total = float((const + mix) @ w) + w.sum() * (r * np.log(alpha) - gammaln(r) - gammaln(b) + gammaln(a + b))
     if order == 0:
         return total, None, None
     p3 = np.exp(ll3 - mix)
     p4 = 1.0 - p3
     zero = np.zeros(len(x))
-    d3 = np.stack([-np.log(alpha + big_t), -(r + x) / (alpha + big_t), zero, zero])
-    d4 = np.stack([-np.log(alpha + t_x), -(r + x) / (alpha + t_x), np.full(len(x), 1 / a), -1 / bx1]) * repeat
-    base = np.stack([digamma(r + x) - digamma(r) + np.log(alpha), np.full(len(x), r / alpha),
-                     digamma(a + b) - digamma(a + b + x),
-                     digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)])
-    grad_p = base + p3 * d3 + p4 * d4
+    d3 = np.stack([-log_t, -(r + x) / (alpha + big_t), zero, zero])
+    d4 = np.stack([-log_tx, -(r + x) / (alpha + t_x), np.full(len(x), 1 / a), -1 / bx1]) * repeat
+    dig = [rows.apply(0, lambda v, c=c: digamma(c + v)) for c in (r, a + b, b)]
+    base = np.stack([dig[0] - digamma(r) + np.log(alpha), np.full(len(x), r / alpha), digamma(a + b) - dig[1],
+                     dig[2] - dig[1] - digamma(b) + digamma(a + b)])
     params = np.array([r, alpha, a, b])
-    grad = params * (grad_p @ w)
+    grad = params * ((base + p3 * d3 + p4 * d4) @ w)
     if order == 1:
         return total, grad, None
     h = np.zeros((4, 4, len(x)))
-    h[0, 0] = polygamma(1, r + x) - polygamma(1, r)
+    h[0, 0] = rows.apply(0, lambda v: polygamma(1, r + v)) - polygamma(1, r)
     h[0, 1] = h[1, 0] = 1 / alpha - p3 / (alpha + big_t) - p4 / (alpha + t_x)
     h[1, 1] = -r / alpha**2 + p3 * (r + x) / (alpha + big_t) ** 2 + p4 * (r + x) / (alpha + t_x) ** 2
-    t_ab, t_abx = polygamma(1, a + b), polygamma(1, a + b + x)
+    t_ab, t_abx = polygamma(1, a + b), rows.apply(0, lambda v: polygamma(1, a + b + v))
     h[2, 2] = t_ab - t_abx - p4 / a**2
     h[2, 3] = h[3, 2] = t_ab - t_abx
-    h[3, 3] = polygamma(1, b + x) - t_abx - polygamma(1, b) + t_ab + p4 / bx1**2 * repeat
+    h[3, 3] = rows.apply(0, lambda v: polygamma(1, b + v)) - t_abx - polygamma(1, b) + t_ab + p4 / bx1**2 * repeat
     diff = d3 - d4
     h += (p3 * p4) * diff[:, None, :] * diff[None, :, :]
-    hess = np.einsum("ijn,n->ij", h, w) * np.outer(params, params) + np.diag(grad)
-    return total, grad, hess
+    return total, grad, np.einsum("ijn,n->ij", h, w) * np.outer(params, params) + np.diag(grad)
 
 
 def fit_bgnbd(x, t_x, big_t, weights=None, start=(1.0, 1.0, 1.0, 1.0)) -> BgNbd:
     """Maximum-likelihood BG/NBD parameters, with their covariance from the analytic Hessian (log scale)."""
     x, t_x, big_t = (np.asarray(v, float) for v in (x, t_x, big_t))
-    x, t_x, big_t, weights = compress(weights, x, t_x, big_t)
-    theta, hess = _maximize(lambda th, k: bgnbd_terms(th, x, t_x, big_t, weights, k), np.log(start))
+    *columns, counts = compress(weights, x, t_x, big_t)
+    rows = _Rows(*columns, weights=counts)
+    theta, hess = _maximize(lambda th, k: _bgnbd_terms(th, rows, k), np.log(start))
     r, alpha, a, b = np.exp(theta)
-    loglik = bgnbd_terms(theta, x, t_x, big_t, weights, 0)[0]
+    loglik = _bgnbd_terms(theta, rows, 0)[0]
     return BgNbd(r, alpha, a, b, loglik, _inverse(hess))
 
 
@@ -128,31 +148,36 @@ def gamma_gamma_loglik(params: np.ndarray, x: np.ndarray, m: np.ndarray, weights
 
 def gamma_gamma_terms(theta: np.ndarray, x, m, weights=None, order: int = 2):
     """Log-likelihood, gradient and Hessian (``order`` 0, 1 or 2) in theta = log(p, q, gamma)."""
+    return _gamma_gamma_terms(theta, _Rows(x, m, weights=weights), order)
+
+
+def _gamma_gamma_terms(theta: np.ndarray, rows: _Rows, order: int):
     p, q, gamma = np.exp(theta)
-    w = np.ones(len(x)) if weights is None else weights
+    x, m = rows.columns
+    w = rows.w
     px, gm = p * x, gamma + m * x
-    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma) + (px - 1) * np.log(m)
-          + px * np.log(x) - (px + q) * np.log(gm))
-    total = float(ll @ w)
+    log_gm = np.log(gm)
+    by_x = rows.apply(0, lambda v: gammaln(p * v + q) - gammaln(p * v) + p * v * np.log(v))
+    ll = by_x + q * np.log(gamma) + (px - 1) * rows.apply(1, np.log) - (px + q) * log_gm
+    total = float(ll @ w) - w.sum() * gammaln(q)
     if order == 0:
         return total, None, None
-    dig = digamma(px + q)
-    grad_p = np.stack([x * (dig - digamma(px) + np.log(m) + np.log(x) - np.log(gm)),
-                       dig - digamma(q) + np.log(gamma) - np.log(gm), q / gamma - (px + q) / gm])
+    dig = rows.apply(0, lambda v: digamma(p * v + q))
+    grad_p = np.stack([x * (dig - rows.apply(0, lambda v: digamma(p * v) - np.log(v)) + rows.apply(1, np.log) - log_gm),
+                       dig - digamma(q) + np.log(gamma) - log_gm, q / gamma - (px + q) / gm])
     params = np.array([p, q, gamma])
     grad = params * (grad_p @ w)
     if order == 1:
         return total, grad, None
-    tri = polygamma(1, px + q)
+    tri = rows.apply(0, lambda v: polygamma(1, p * v + q))
     h = np.zeros((3, 3, len(x)))
-    h[0, 0] = x**2 * (tri - polygamma(1, px))
+    h[0, 0] = x**2 * (tri - rows.apply(0, lambda v: polygamma(1, p * v)))
     h[0, 1] = h[1, 0] = x * tri
     h[0, 2] = h[2, 0] = -x / gm
     h[1, 1] = tri - polygamma(1, q)
     h[1, 2] = h[2, 1] = 1 / gamma - 1 / gm
     h[2, 2] = -q / gamma**2 + (px + q) / gm**2
-    hess = np.einsum("ijn,n->ij", h, w) * np.outer(params, params) + np.diag(grad)
-    return total, grad, hess
+    return total, grad, np.einsum("ijn,n->ij", h, w) * np.outer(params, params) + np.diag(grad)
 
 
 def fit_gamma_gamma(x, m, weights=None, start=(1.0, 1.0, 1.0)) -> GammaGamma:
@@ -161,9 +186,10 @@ def fit_gamma_gamma(x, m, weights=None, start=(1.0, 1.0, 1.0)) -> GammaGamma:
     keep = (x > 0) & (m > 0)
     w = None if weights is None else np.asarray(weights, float)[keep]
     x, m, w = compress(w, x[keep], m[keep])
-    theta, hess = _maximize(lambda th, k: gamma_gamma_terms(th, x, m, w, k), np.log(start))
+    rows = _Rows(x, m, weights=w)
+    theta, hess = _maximize(lambda th, k: _gamma_gamma_terms(th, rows, k), np.log(start))
     p, q, gamma = np.exp(theta)
-    return GammaGamma(p, q, gamma, gamma_gamma_terms(theta, x, m, w, 0)[0], _inverse(hess))
+    return GammaGamma(p, q, gamma, _gamma_gamma_terms(theta, rows, 0)[0], _inverse(hess))
 
 
 def expected_repeat(params: np.ndarray, t: np.ndarray) -> np.ndarray:
