@@ -36,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'customers':>10} {'rows':>9} {'ours s':>8} {'lifetimes s':>12} {'ratio':>6} {'max rel diff':>13}")
     logs = {n: make_log(n) for n in args.customers}
-    for n, (log, acq) in logs.items():
+    for n, (log, _) in logs.items():
         print(compare_fits(n, log, args.repeats), flush=True)
     if args.no_methods:
         return

@@ -10,6 +10,7 @@ one number parser, so "1 234,5" means the same here as everywhere.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +24,18 @@ from optimizer.journeys.paths import PATH_COLUMNS, Paths, merge_paths
 _COUNTS = (("total_conversions", "conv"), ("total_conversion_value", "val"), ("total_null", "nul"))
 
 
+MEMORY_LIMIT = "3GB"  # past this DuckDB spills to temporary files, so logs larger than memory still work
+
+
 def connect():
-    """A DuckDB connection (DuckDB is imported only by the commands that read journeys)."""
+    """A DuckDB connection that spills to the system's temporary folder past :data:`MEMORY_LIMIT`, with no
+    progress bar (DuckDB is imported only by the commands that read journeys)."""
     import duckdb
 
-    return duckdb.connect()
+    spill = Path(tempfile.gettempdir()) / "ltvcac-duckdb"
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def read_paths(source: str | Path | pd.DataFrame, sep: str = ">") -> Paths:
