@@ -1,7 +1,7 @@
 """Synthetic journey files for the attribution benches: distinct paths and event logs, cached on disk.
 
-    python bench/journey_data.py paths 1000000 --channels 12 --max-length 15 --out /tmp/paths.csv
-    python bench/journey_data.py events 10000000 --out /tmp/events.parquet
+    python bench/journey_data.py paths 1000000 --channels 12 --max-length 15 --folder /tmp
+    python bench/journey_data.py events 10000000 --parquet --folder /tmp
 
 Paths: lengths are geometric (mean about 6) up to ``max_length``, channels uniform, each path
 distinct; counts are Poisson, values 50 per conversion times a per-path factor (so value per
