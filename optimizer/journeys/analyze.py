@@ -48,18 +48,14 @@ def channel_stats(paths: Paths) -> pd.DataFrame:
     n = len(paths.channels)
     reach = paths.channel_sums(journeys)
     converted = paths.channel_sums(paths.conversions)
-    first, last = paths.offsets[:-1], paths.offsets[1:] - 1
-    middle = np.ones(len(paths.flat), dtype=bool)
-    middle[first] = middle[last] = False
-    w = np.repeat(paths.conversions, paths.lengths)
     return pd.DataFrame({
         "channel": paths.channels,
         "reach": reach / journeys.sum(),
         "journeys": reach,
         "conversion_rate": np.divide(converted, reach, out=np.zeros(n), where=reach > 0),
-        "opens": np.bincount(paths.flat[first], paths.conversions, n),
-        "assists": np.bincount(paths.flat[middle], w[middle], n),
-        "closes": np.bincount(paths.flat[last], paths.conversions, n),
+        "opens": np.bincount(paths.first(), paths.conversions, n),
+        "assists": paths.touch_sums(paths.conversions, middle=True),
+        "closes": np.bincount(paths.last(), paths.conversions, n),
     })
 
 

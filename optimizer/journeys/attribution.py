@@ -29,7 +29,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from optimizer.errors import UsageError
 from optimizer.journeys.paths import Paths
@@ -42,10 +41,7 @@ def attribute(paths: Paths, model: str, order: int = 1, weights: tuple[float, fl
               ) -> pd.DataFrame:
     """Attributed conversions and value per channel (columns channel, conversions, value)."""
     if model in HEURISTICS:
-        share = heuristic_shares(paths, model, weights)
-        pos = paths.path_of_position()
-        conv = np.bincount(paths.flat, share * paths.conversions[pos], len(paths.channels))
-        value = np.bincount(paths.flat, share * paths.value[pos], len(paths.channels))
+        conv, value = (heuristic_credit(paths, model, amounts, weights) for amounts in (paths.conversions, paths.value))
     elif model == "markov":
         effects, value_effects = removal_effects(paths, order, value=True)
         conv = _shares(effects) * paths.conversions.sum()
@@ -63,26 +59,31 @@ def _shares(effects: np.ndarray) -> np.ndarray:
     return effects / total if total > 0 else np.zeros_like(effects)
 
 
-def heuristic_shares(paths: Paths, model: str, weights=(0.4, 0.2, 0.4)) -> np.ndarray:
-    """Each position's share of its journey's credit."""
-    length = np.repeat(paths.lengths, paths.lengths)
-    place = paths.place()
-    first, last = place == 0, place == length - 1
+def heuristic_credit(paths: Paths, model: str, amounts: np.ndarray, weights=(0.4, 0.2, 0.4)) -> np.ndarray:
+    """Per channel, the credit for ``amounts`` (one per path) under a heuristic model.
+
+    Position-based: a path of one touch gives it everything; of two, first and last share in the
+    ratio of their weights; longer paths give ``weights`` (first, middle, last), the middle share
+    split equally among the middle touches.
+    """
+    n = len(paths.channels)
     if model == "first_touch":
-        return first.astype(float)
+        return np.bincount(paths.first(), amounts, n)
     if model == "last_touch":
-        return last.astype(float)
+        return np.bincount(paths.last(), amounts, n)
+    lengths = paths.lengths
     if model == "linear":
-        return 1.0 / length
+        return paths.touch_sums(amounts * (1.0 / lengths))
     w_first, w_middle, w_last = weights
     if min(weights) < 0 or not math.isclose(sum(weights), 1.0):
         raise UsageError("position-based weights must be three shares that add up to 1, such as 0.4,0.2,0.4")
     ends = w_first + w_last
-    share = w_middle / np.maximum(length - 2, 1)
-    share[first] = np.where(length[first] == 2, w_first / ends, w_first)
-    share[last] = np.where(length[last] == 2, w_last / ends, w_last)
-    share[length == 1] = 1.0
-    return share
+    pair = (w_first / ends, w_last / ends) if ends > 0 else (0.5, 0.5)  # two touches: no middle to give to
+    first = np.where(lengths >= 3, w_first, np.where(lengths == 2, pair[0], 1.0))
+    last = np.where(lengths >= 3, w_last, np.where(lengths == 2, pair[1], 0.0))
+    middle = np.where(lengths >= 3, w_middle / np.maximum(lengths - 2, 1), 0.0)
+    return (paths.touch_sums(amounts * middle, middle=True) + np.bincount(paths.first(), amounts * first, n)
+            + np.bincount(paths.last(), amounts * last, n))
 
 
 def removal_effects(paths: Paths, order: int = 1, value: bool = False):
@@ -186,6 +187,8 @@ class _Chain:
         keep = keep.copy()
         keep[0] = True
         idx = np.flatnonzero(keep)
+        import scipy.sparse as sp  # heuristics and the command line start without it
+
         q = sp.diags(self.inverse[idx]) @ self.counts[idx][:, idx]
         rhs = np.column_stack([self.to_conversion[idx], self.to_value[idx]]) * self.inverse[idx, None]
         return _solve((sp.identity(len(idx), format="csr") - q).tocsr(), rhs)[0]
@@ -202,7 +205,7 @@ class _Chain:
 DIRECT_STATES = 3000  # above this, a direct factorization of I - Q fills in badly (minutes at order 4)
 
 
-def _solve(a: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
+def _solve(a, rhs: np.ndarray) -> np.ndarray:
     """Solve ``a x = rhs`` (two columns): a direct sparse solve for small chains; for large ones BiCGSTAB to
     a relative residual of 1e-13, checked, with the direct solve as the fallback."""
     from scipy.sparse.linalg import bicgstab, spsolve  # the command line starts without it
@@ -230,7 +233,7 @@ def _dense_codes(code: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     return codes, inverse.ravel() + 1
 
 
-def _transition_counts(src: np.ndarray, dst: np.ndarray, w: np.ndarray, states: int) -> sp.csr_matrix:
+def _transition_counts(src: np.ndarray, dst: np.ndarray, w: np.ndarray, states: int):
     """Weighted transition counts between states as a sparse matrix, summed by integer keys."""
     key = src * states + dst
     if states * states <= 1 << 24:
@@ -240,4 +243,6 @@ def _transition_counts(src: np.ndarray, dst: np.ndarray, w: np.ndarray, states: 
     else:
         keys, inverse = np.unique(key, return_inverse=True)
         values = np.bincount(inverse.ravel(), w, len(keys))
+    import scipy.sparse as sp
+
     return sp.csr_matrix((values, (keys // states, keys % states)), shape=(states, states))
