@@ -50,17 +50,6 @@ class Paths:
         """For every position in ``flat``, the index of its path."""
         return np.repeat(np.arange(len(self), dtype=np.int64), self.lengths)
 
-    def place(self) -> np.ndarray:
-        """For every position in ``flat``, its place in its path (0 for the first touch); read-only."""
-        return self._place
-
-    @cached_property
-    def _place(self) -> np.ndarray:  # the Markov chains use it: computed once
-        place = np.arange(len(self.flat), dtype=np.int64)
-        place -= np.repeat(self.offsets[:-1], self.lengths)
-        place.flags.writeable = False
-        return place
-
     def first(self) -> np.ndarray:
         """Each path's first channel."""
         return self.flat[self.offsets[:-1]]
@@ -126,6 +115,16 @@ def blocks(offsets: np.ndarray) -> Iterator[tuple[int, int]]:
     yield from ((int(a), int(b)) for a, b in pairwise(edges) if b > a)
 
 
+def touch_blocks(offsets: np.ndarray, flat: np.ndarray) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+    """Per block of whole paths ``[a, b)``: a, b, their touches and each touch's place in its path."""
+    lengths = np.diff(offsets)
+    for a, b in blocks(offsets):
+        lo, hi = offsets[a], offsets[b]
+        place = np.arange(hi - lo, dtype=np.int64)
+        place -= np.repeat(offsets[a:b] - lo, lengths[a:b])
+        yield a, b, flat[lo:hi], place
+
+
 def merge_paths(channels: tuple[str, ...], lengths: np.ndarray, flat: np.ndarray, conversions: np.ndarray,
                 value: np.ndarray, nulls: np.ndarray, source: str = "<paths>") -> Paths:
     """Merge identical paths (summing their weights) and sort them by their channels; empty paths are dropped.
@@ -173,16 +172,14 @@ def _sort_words(offsets: np.ndarray, flat: np.ndarray, channels: int) -> np.ndar
     words = np.zeros((len(lengths), width), dtype=np.int64)
     powers = np.array([base ** (per_word - 1 - k) for k in range(per_word)], dtype=np.int64)
     ones = np.concatenate([[0], np.cumsum(powers)])  # sum of base^(per_word - i) for i = 1..k
-    for a, b in blocks(offsets):
-        lo, hi = offsets[a], offsets[b]
-        starts = offsets[a:b] - lo
-        place = np.arange(hi - lo, dtype=np.int64) - np.repeat(starts, lengths[a:b])
+    for a, b, touches, place in touch_blocks(offsets, flat):
+        starts = offsets[a:b] - offsets[a]
         if width == 1:
             digits = powers[place]
-            digits *= flat[lo:hi]
+            digits *= touches
             words[a:b, 0] = np.add.reduceat(digits, starts) + ones[lengths[a:b]]
             continue
-        digits = powers[place % per_word] * (flat[lo:hi].astype(np.int64) + 1)
+        digits = powers[place % per_word] * (touches.astype(np.int64) + 1)
         segment = np.repeat(np.arange(b - a, dtype=np.int64) * width, lengths[a:b]) + place // per_word
         cuts = np.flatnonzero(np.concatenate([[True], segment[1:] != segment[:-1]]))
         words[a:b].reshape(-1)[segment[cuts]] = np.add.reduceat(digits, cuts)
