@@ -61,8 +61,11 @@ def channel_stats(paths: Paths) -> pd.DataFrame:
 
 def path_stats(paths: Paths, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Path-length distribution and the most common converting paths."""
-    lengths = pd.DataFrame({"length": paths.lengths, "journeys": paths.conversions + paths.nulls,
-                            "conversions": paths.conversions}).groupby("length").sum().reset_index()
+    found = np.bincount(paths.lengths)
+    length = np.flatnonzero(found)
+    lengths = pd.DataFrame({"length": length,
+                            "journeys": np.bincount(paths.lengths, paths.conversions + paths.nulls)[length],
+                            "conversions": np.bincount(paths.lengths, paths.conversions)[length]})
     order = np.lexsort((np.arange(len(paths)), -paths.conversions))[:top]
     common = pd.DataFrame({"path": [paths.text(i) for i in order], "conversions": paths.conversions[order],
                            "value": paths.value[order]})

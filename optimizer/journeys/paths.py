@@ -24,6 +24,7 @@ import numpy as np
 
 PATH_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
 MASK_CHANNELS = 63  # up to this many channels, a path's set of channels is one 64-bit mask
+SUBSET_CHANNELS = 16  # up to this many, per-channel sums go through a table of every set of channels
 BLOCK = 1 << 20  # touches per block of work
 
 
@@ -91,6 +92,10 @@ class Paths:
     def channel_sums(self, weights: np.ndarray) -> np.ndarray:
         """Per channel, the total ``weights`` (one per path) of the paths that contain it at least once."""
         n = len(self.channels)
+        if n <= SUBSET_CHANNELS:  # total weight per set of channels, then per channel over the sets holding it
+            sets = np.bincount(self.masks().astype(np.int64), weights, 1 << n)
+            every = np.arange(1 << n)
+            return np.array([sets[(every >> c) & 1 == 1].sum() for c in range(n)])
         if n <= MASK_CHANNELS:
             masks = self.masks()
             return np.array([weights[(masks >> np.uint64(c)) & np.uint64(1) == 1].sum() for c in range(n)])

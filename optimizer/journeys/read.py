@@ -108,12 +108,6 @@ def _load_text(con, scan: str, present: list[str], decimal: str, label: str) -> 
         parse_rest(con, "raw", alias, decimal)
 
 
-def paths_from_table(con, table: str, source: str, steps: str = "steps") -> Paths:
-    """``table`` has a list of channel names (the SQL expression ``steps``) and columns conv, val, nul."""
-    names, lengths, flat, weights = coded_steps(con, table, steps)
-    return merge_paths(names, lengths, flat, *weights, source)
-
-
 def coded_steps(con, table: str, steps: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, list[np.ndarray]]:
     """Channel names, each row's number of touches, the touches as codes (in sorted name order), conv/val/nul.
 
@@ -192,12 +186,18 @@ def typed_scan_sql(path: Path, decimal: str, present: list[str]) -> str | None:
 
 def table_columns(con, scan: str, label: str) -> list[str]:
     """The lower-cased column names of ``scan``; an unreadable file is an :class:`InputError`."""
+    return list(column_types(con, scan, label))
+
+
+def column_types(con, scan: str, label: str) -> dict[str, str]:
+    """The DuckDB type of each column of ``scan``, by lower-cased name; an unreadable file is an InputError."""
     import duckdb
 
     try:
-        return [r[0].strip().lower() for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+        described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as exc:
         raise InputError(label, [Problem(f"cannot be read as a table ({str(exc).splitlines()[0]})")]) from None
+    return {r[0].strip().lower(): str(r[1]) for r in described}
 
 
 def run_sql(con, label: str, sql: str) -> None:
@@ -246,4 +246,4 @@ def _check_counts(con, offset: int, typed: bool) -> list[Problem]:
     return problems
 
 
-__all__ = ["PATH_COLUMNS", "paths_from_table", "read_paths"]
+__all__ = ["PATH_COLUMNS", "read_paths"]
