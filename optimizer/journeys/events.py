@@ -56,9 +56,11 @@ def build_journeys(source: str | Path | pd.DataFrame, lookback_days: float = 30,
                                     touches=_COLLAPSED if collapse_repeats else _ALL_TOUCHES))
     if not con.execute("SELECT count(*) FROM touches").fetchone()[0]:
         raise InputError(_label(source), [Problem("no journey has any touchpoint; check the channel column")])
-    paths, days, converted = _coded_journeys(con, label)
+    coded = _coded_journeys(con)
     decay = con.execute(_DECAY_SQL.format(half_life=float(half_life_days))).df()
-    return Journeys(paths, decay, pd.Series(np.sort(days), name="days"), _notes(con, lookback_days, converted))
+    notes = _notes(con, lookback_days, int(coded["converted"].sum()))
+    con.close()  # DuckDB's memory goes back before the paths are built in numpy (logs larger than memory)
+    return Journeys(_paths(coded, label), decay, pd.Series(np.sort(coded["days"]), name="days"), notes)
 
 
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -118,9 +120,8 @@ SELECT ch AS channel, sum(credit) AS conversions, sum(credit * val) AS value FRO
 """
 
 
-def _coded_journeys(con, label: str) -> tuple[Paths, np.ndarray, int]:
-    """The journeys as integer-coded paths (no lists, no strings per touch), their days to conversion, and
-    how many converted.
+def _coded_journeys(con) -> dict[str, np.ndarray | list[str]]:
+    """The journeys as integer codes: no lists, no strings per touch.
 
     The distinct channels go into an ENUM in sorted order, so ordering by its code is ordering by name.
     The touches come back sorted by customer, journey, time and channel; the journeys, sorted the
@@ -134,13 +135,20 @@ def _coded_journeys(con, label: str) -> tuple[Paths, np.ndarray, int]:
     rows = con.execute("""SELECT count(*) AS n, any_value(conv_ts) IS NOT NULL AS converted,
         coalesce(any_value(val), 0.0) AS val, epoch(any_value(conv_ts) - min(ts)) / 86400.0 AS days
         FROM touches GROUP BY cid, k ORDER BY cid, k""").fetchnumpy()
-    names, lookup = step_names(variants)
-    flat, lengths = drop_blanks(lookup[np.ma.getdata(codes).astype(np.int64)],
-                                np.ma.getdata(rows["n"]).astype(np.int64))
-    converted = np.ma.getdata(rows["converted"]).astype(bool)
-    value = np.where(converted, np.ma.getdata(rows["val"]).astype(float), 0.0)
-    paths = merge_paths(names, lengths, flat, converted.astype(float), value, (~converted).astype(float), label)
-    return paths, np.ma.getdata(rows["days"]).astype(float)[converted], int(converted.sum())
+    out: dict = {k: np.ma.getdata(v) for k, v in rows.items()}
+    out["converted"] = out["converted"].astype(bool)
+    out["days"] = out["days"][out["converted"]].astype(float)
+    out.update(codes=np.ma.getdata(codes), variants=variants)
+    return out
+
+
+def _paths(coded: dict, label: str) -> Paths:
+    """The coded journeys as merged paths: a conversion (with its value) or a null each."""
+    names, lookup = step_names(coded["variants"])
+    flat, lengths = drop_blanks(lookup[coded["codes"]], coded["n"].astype(np.int64))
+    converted = coded["converted"]
+    value = np.where(converted, coded["val"].astype(float), 0.0)
+    return merge_paths(names, lengths, flat, converted.astype(float), value, (~converted).astype(float), label)
 
 
 def _notes(con, lookback_days: float, converted: int) -> tuple[str, ...]:
