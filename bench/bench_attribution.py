@@ -18,33 +18,19 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from isolated import timed
 from journey_data import paths_file
 
 HERE = Path(__file__).resolve().parent
 CASES = [("markov order 1", ["--model", "markov", "--order", "1"], ["--model", "markov", "--order", "1"]),
          ("markov order 3", ["--model", "markov", "--order", "3"], ["--model", "markov", "--order", "3"]),
          ("heuristics", ["--model", "linear"], ["--model", "heuristics"])]
-
-
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak MiB (max RSS) of one whole process."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"{' '.join(command)} failed with exit code {child.returncode}")
-    return seconds, usage.ru_maxrss / 1024
 
 
 def main() -> None:
