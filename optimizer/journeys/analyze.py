@@ -66,10 +66,20 @@ def path_stats(paths: Paths, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]
     lengths = pd.DataFrame({"length": length,
                             "journeys": np.bincount(paths.lengths, paths.conversions + paths.nulls)[length],
                             "conversions": np.bincount(paths.lengths, paths.conversions)[length]})
-    order = np.lexsort((np.arange(len(paths)), -paths.conversions))[:top]
+    order = _top(paths.conversions, top)
     common = pd.DataFrame({"path": [paths.text(i) for i in order], "conversions": paths.conversions[order],
                            "value": paths.value[order]})
     return lengths, common[common.conversions > 0].reset_index(drop=True)
+
+
+def _top(values: np.ndarray, top: int) -> np.ndarray:
+    """The positions of the ``top`` largest values, largest first, ties by position (no full sort)."""
+    if len(values) > top:
+        threshold = np.partition(values, len(values) - top)[len(values) - top]
+        candidates = np.flatnonzero(values >= threshold)
+    else:
+        candidates = np.arange(len(values))
+    return candidates[np.lexsort((candidates, -values[candidates]))][:top]
 
 
 def model_label(model: AttributionModel | str, order: int) -> str:
