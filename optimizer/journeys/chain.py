@@ -90,6 +90,8 @@ def _state_codes(touches: np.ndarray, place: np.ndarray, order: int, base: int) 
 
 def _seen_codes(paths: Paths, order: int, base: int) -> np.ndarray:
     """The state codes that occur, sorted."""
+    if order == 1:  # a state is a channel: those touched at least once
+        return np.flatnonzero(np.bincount(paths.flat, minlength=base - 1) > 0) + 1
     if base**order <= TABLE:
         seen = np.zeros(base**order, dtype=bool)
         for _, _, touches, place in touch_blocks(paths.offsets, paths.flat):

@@ -143,15 +143,15 @@ def merge_paths(channels: tuple[str, ...], lengths: np.ndarray, flat: np.ndarray
     lengths = lengths[keep]
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     words = _sort_words(offsets, flat, len(channels))
-    order = np.lexsort(words.T[::-1]) if words.shape[1] > 1 else np.argsort(words[:, 0], kind="stable")
-    words = words[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (words[1:] != words[:-1]).any(axis=1)
+    order, first = _stable_order(words)
     if first.all() and (order == np.arange(len(order))).all():  # distinct and sorted already: nothing to move
         return Paths(tuple(channels), offsets, flat, *weights, source)
-    group = np.cumsum(first) - 1
     reps = order[first]
-    sums = [np.bincount(group, a[order], len(reps)) for a in weights]
+    if first.all():
+        sums = [a[order] for a in weights]
+    else:  # identical paths: their weights add up in the order of their rows
+        group = np.cumsum(first) - 1
+        sums = [np.bincount(group, a[order], len(reps)) for a in weights]
     new_lengths = lengths[reps]
     new_offsets = np.concatenate([[0], np.cumsum(new_lengths)])
     shift = offsets[:-1][reps] - new_offsets[:-1]  # where each kept path's touches move from
@@ -160,6 +160,27 @@ def merge_paths(channels: tuple[str, ...], lengths: np.ndarray, flat: np.ndarray
         lo, hi = new_offsets[a], new_offsets[b]
         new_flat[lo:hi] = flat[np.repeat(shift[a:b], new_lengths[a:b]) + np.arange(lo, hi)]
     return Paths(tuple(channels), new_offsets, new_flat, *sums, source)
+
+
+def _stable_order(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``words`` in sorted order, equal rows in their original order, and where each run starts.
+
+    One word per row: a quicksort (twice as fast as a stable sort here), then only the runs of equal
+    words are put back in row order.
+    """
+    if words.shape[1] > 1:
+        order = np.lexsort(words.T[::-1])
+    else:
+        order = np.argsort(words[:, 0])
+    sorted_words = words[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (sorted_words[1:] != sorted_words[:-1]).any(axis=1)
+    if words.shape[1] == 1 and not first.all():
+        tied = np.flatnonzero(~first)
+        tied = np.union1d(tied, tied - 1)  # every row of a run of equal words
+        run = np.cumsum(first)[tied]
+        order[tied] = order[tied][np.lexsort((order[tied], run))]
+    return order, first
 
 
 def _sort_words(offsets: np.ndarray, flat: np.ndarray, channels: int) -> np.ndarray:
