@@ -56,6 +56,8 @@ def explain(plan: pd.DataFrame, table: Channels, limits: Limits, coefficients: t
 def _held_by(row, i: int, binding_rules) -> str:
     if row.bound == "locked":
         return "locked"
+    if row.limit == "max_payback":
+        return f"{getattr(row, 'max_payback_months', float('nan')):g}-month payback"
     if row.bound in ("max", "min"):
         side = "ceiling" if row.bound == "max" else "floor"
         return f"max-change {side}" if row.limit == "max-change" else _WORDS.get(row.limit, row.limit)
