@@ -90,7 +90,7 @@ def check_max_payback(max_payback: float | None, cells: list[tuple[float, str, f
     given = [m for m, _c, v in cells if v is not None]
     if not given:
         return ("max_payback needs the channel's value over time: add value_<N>m columns (cumulative value per "
-                "customer N months after acquisition), or write them with `ltvcac set-ltv --timeline`")
+                "customer N months after acquisition), or write them with 'ltvcac set-ltv --timeline'")
     if max_payback > given[-1] * (1 + _SLACK):
         return (f"{max_payback:g} months is beyond the channel's value timeline (its last column is "
                 f"{column_name(given[-1])}); add value columns up to {max_payback:g} months or lower max_payback")
