@@ -14,7 +14,6 @@ plans that keep every rule but the one checked, with the plan that reaches it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -22,7 +21,7 @@ import numpy as np
 from optimizer.words import money, ratio
 
 Best = Callable[[np.ndarray, float], tuple[float, np.ndarray]]  # (alpha, beta) -> (most reached, its spend)
-_MONTHS = 0.01  # months: how finely the months needed are found
+_MONTHS = 1e-6  # months: how finely the months needed are found (they are shown to 0.01)
 _ROUNDS = 60
 
 
@@ -51,7 +50,7 @@ def payback_diagnosis(best: Best, value_at: Callable[[float], np.ndarray], month
     while high - low > _MONTHS:
         mid = 0.5 * (low + high)
         low, high = (low, mid) if margin(mid)[0] >= 0 else (mid, high)
-    needed = math.ceil(high / _MONTHS) * _MONTHS
+    needed = high
     return (f"{head}; the fastest plan pays back in {needed:.2f} months: raise `max_payback` to at least "
             f"{needed:.2f}, or lower the budget or the channel floors",)
 
