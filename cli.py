@@ -127,7 +127,7 @@ def wrote(paths, quiet: bool = False) -> None:
 
 def finish(job, quiet: bool) -> None:
     """Show a solving job's report (its diagnosis even when quiet), what it wrote; exit 3 without a plan."""
-    echo(job.text, quiet and job.result.ok, err=not job.result.ok)
+    echo(render(job.text, flag), quiet and job.result.ok, err=not job.result.ok)
     wrote(job.written, quiet)
     if not job.result.ok:
         raise typer.Exit(code=EXIT_INFEASIBLE)

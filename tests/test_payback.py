@@ -173,7 +173,7 @@ def test_portfolio_payback_that_cannot_hold_names_the_months_needed():
     assert not result.ok
     text = result.diagnosis[0]
     assert "the portfolio cannot pay back within 3 months" in text
-    assert "the fastest plan pays back in 4.00 months" in text and "raise `max_payback` to at least 4.00" in text
+    assert "the fastest plan needs 4.00 months: raise `max_payback` to at least 4.00" in text
     assert "return at most 180 against a cost of 240" in text
     never = optimize(frame, max_payback=3, fixed_costs=40_000.0)
     assert "no plan pays back within the value timelines (36 months)" in never.diagnosis[0]
@@ -199,3 +199,21 @@ def test_payback_rule_beyond_the_timelines_or_without_one_is_refused():
         optimize(frame, max_payback=12)
     with pytest.raises(UsageError, match="`max_payback` must be months, above 0"):
         optimize(frame, max_payback=-1)
+
+
+def test_payback_row_is_named_in_the_lp_file_and_refused_by_the_mixed_integer_model(tmp_path):
+    frame = _portfolio_frame()
+    lp = tmp_path / "m.lp"
+    optimize(frame, max_payback=9, lp_file=lp)
+    assert "max_payback:" in lp.read_text()
+    with pytest.raises(UsageError, match="portfolio `max_payback` is not yet supported with S-shaped curves"):
+        optimize(frame, max_payback=9, max_active=2)
+
+
+def test_a_channel_that_cannot_pay_back_at_any_spend_is_held_at_zero_and_says_why():
+    frame = pd.DataFrame([{"channel": "slow", "spend": 100.0, "customers": 1.0, "ltv": 400.0, "curve": "linear",
+                           "max_payback": 6, **timeline_cells(lambda m: 10.0 * m)},  # CAC 100, worth 60 by month 6
+                          {"channel": "search", "spend": 100.0, "customers": 2.0, "ltv": 90.0, "curve": "linear"}])
+    plan = optimize(frame, objective="value").plan.set_index("channel")
+    assert plan.loc["slow", "recommended_spend"] == 0 and plan.loc["slow", "limit"] == "max_payback"
+    assert plan.loc["slow", "reason"].startswith("held at zero by its 6-month payback")

@@ -14,6 +14,7 @@ plans that keep every rule but the one checked, with the plan that reaches it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -50,9 +51,9 @@ def payback_diagnosis(best: Best, value_at: Callable[[float], np.ndarray], month
     while high - low > _MONTHS:
         mid = 0.5 * (low + high)
         low, high = (low, mid) if margin(mid)[0] >= 0 else (mid, high)
-    needed = high
-    return (f"{head}; the fastest plan pays back in {needed:.2f} months: raise `max_payback` to at least "
-            f"{needed:.2f}, or lower the budget or the channel floors",)
+    needed = math.ceil(high * 100 - 1e-3) / 100  # up to the next hundredth: enough, shown as it is
+    return (f"{head}; the fastest plan needs {needed:.2f} months: raise `max_payback` to at least {needed:.2f}, "
+            "or lower the budget or the channel floors",)
 
 
 def blended_diagnosis(best: Best, ltv: np.ndarray, floor: float, fixed: float, organic: float,

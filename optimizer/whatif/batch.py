@@ -109,6 +109,9 @@ def describe_file(path: str | Path) -> str:
         notes = s.channels.notes
     else:
         table = read_channels(path)
-        lines = [f"{path}: OK, {len(table)} channels"]
+        timeline = table.timeline
+        known = f", value timelines for {int(timeline.known.sum())} to {np.nanmax(timeline.horizon):g} months" if (
+            timeline.any) else ""
+        lines = [f"{path}: OK, {len(table)} channels{known}"]
         notes = table.notes
     return "\n".join(lines + [f"  note: {n}" for n in notes])
