@@ -153,7 +153,8 @@ def values_by(table: Channels, hi: np.ndarray, months: float) -> np.ndarray:
     if missing:
         problems.append(f"`max_payback` needs a value timeline (value_<N>m columns) for every channel that can "
                         f"receive budget; {', '.join(repr(m) for m in missing[:5])} "
-                        f"{'has' if len(missing) == 1 else 'have'} none (write them with 'ltvcac set-ltv --timeline')")
+                        f"{'has' if len(missing) == 1 else 'have'} none; write them with 'ltvcac set-ltv --timeline', "
+                        "or by hand for a channel with no history yet")
     if short:
         problems.append(f"`max_payback` {months:g} months is beyond the value timeline of {', '.join(short[:5])}; "
                         "lower it or add value columns up to that month")
