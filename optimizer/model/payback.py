@@ -104,8 +104,9 @@ def _cross(excess, lo: float, hi: float, rising: bool) -> float:
 def channel_ranges(curves: Curves, timeline: Timeline, max_payback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each channel's payback spend range from its own ``max_payback`` (no rule: [0, inf])."""
     value = np.full(len(curves), np.nan)
-    for i in np.flatnonzero(~np.isnan(max_payback)):
-        value[i] = timeline.value_at(float(max_payback[i]))[i]
+    for months in np.unique(max_payback[~np.isnan(max_payback)]):  # one pass over the timelines per limit
+        ruled = max_payback == months
+        value[ruled] = timeline.value_at(float(months))[ruled]
     return payback_range(curves, value)
 
 

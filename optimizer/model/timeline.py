@@ -14,6 +14,7 @@ month is below c, the answer is "never within the horizon" (``inf``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -38,8 +39,13 @@ def column_name(month: float) -> str:
 
 def timeline_columns(columns) -> list[tuple[float, str]]:
     """The timeline columns among ``columns``, as (month, name), earliest first."""
+    return list(_timeline_columns(tuple(columns)))
+
+
+@functools.lru_cache(maxsize=32)  # every row of a table asks about the same header
+def _timeline_columns(columns: tuple[str, ...]) -> tuple[tuple[float, str], ...]:
     found = [(column_month(c), c) for c in columns]
-    return sorted((m, c) for m, c in found if m is not None)
+    return tuple(sorted((m, c) for m, c in found if m is not None))
 
 
 def misnamed(column: str) -> bool:
