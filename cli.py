@@ -43,6 +43,10 @@ SETTINGS = {name: (kind, typer.Option(help=text, rich_help_panel="Plan settings"
     ("max_active", int | None, "At most this many channels may spend anything (solved as a mixed-integer model)."),
     ("time_limit", float | None, "Seconds the solve may take (S-curves, buy-ins, --max-active); the best plan by "
                                  "then is returned with its proven gap."),
+    ("max_payback", float | None, "Months, e.g. 12: the new customers' value by then covers spend + fixed costs."),
+    ("organic_customers", float | None, "Customers who come whatever the budget (blended figures only)."),
+    ("organic_ltv", float | None, "Lifetime value of one organic customer."),
+    ("blended", bool | None, "Apply --min-ratio to the blended LTV:CAC (with organic customers)."),
 )}
 
 
@@ -123,7 +127,7 @@ def wrote(paths, quiet: bool = False) -> None:
 
 def finish(job, quiet: bool) -> None:
     """Show a solving job's report (its diagnosis even when quiet), what it wrote; exit 3 without a plan."""
-    echo(job.text, quiet and job.result.ok, err=not job.result.ok)
+    echo(render(job.text, flag), quiet and job.result.ok, err=not job.result.ok)
     wrote(job.written, quiet)
     if not job.result.ok:
         raise typer.Exit(code=EXIT_INFEASIBLE)
@@ -297,21 +301,20 @@ def ltv(
     margin: option(float, "Gross margin as a fraction of revenue, e.g. 0.3. Default 1: values are revenue.") = 1.0,
     confidence: option(float, "Level of the interval written next to each LTV.") = 0.9,
     min_customers: option(int, "bgnbd: a channel with fewer customers uses the fit on all customers (pooled).") = 300,
-    end: option(str | None, "Last day of the observation (YYYY-MM-DD); later rows are ignored. Default: the log's "
-                            "last date.") = None,
+    end: option(str | None, "Last day observed (YYYY-MM-DD); later rows are ignored. Default: the log's last.") = None,
     customer_col: option(str, "Customer id column in both files.") = "customer_id",
     date_col: option(str, "Date column of the transaction log.") = "date",
     amount_col: option(str, "Amount column of the transaction log (returns negative).") = "amount",
     channel_col: option(str, "Channel column of the acquisition table.") = "channel",
-    date_format: option(str | None, "strftime format of the dates, e.g. %d.%m.%Y. Default: ISO 8601 or YYYYMMDD."
-                        ) = None,
+    date_format: option(str | None, "strftime format of the dates, e.g. %d.%m.%Y. Default: ISO 8601.") = None,
     out: out_file("Write LTV per channel (with intervals) here.") = None,
+    timeline: option(Path | None, "Write value per customer by period here, for set-ltv.", dir_okay=False) = None,
 ) -> None:
     """Expected lifetime value of a newly acquired customer, per acquisition channel."""
     settings = optimizer.LtvSettings(model.value, horizon, unit.value, discount, margin, confidence, min_customers)
     job = optimizer.ltv_job(transactions, acquisition, settings, end=end, out=out, customer_col=customer_col,
                             date_col=date_col, amount_col=amount_col, channel_col=channel_col,
-                            date_format=date_format)
+                            date_format=date_format, timeline=timeline)
     echo(job.text)
     wrote(job.written)
 
@@ -321,9 +324,11 @@ def set_ltv_command(
     channels: input_file("The channel table to update.", "CHANNELS"),
     ltv_table: input_file("LTV per channel: channel, ltv (as `ltvcac ltv` writes).", "LTV_TABLE"),
     out: out_file("The channel table with the new ltv column.", kind=Path),
+    timeline: option(Path | None, "Value by period (ltv --timeline): adds value_<N>m columns.", exists=True) = None,
+    months: option(str | None, "Months of the value columns, e.g. 0,3,6,12 (default: 0-12, then fewer).") = None,
 ) -> None:
-    """Put estimated LTVs into a channel table, matching channels by name."""
-    job = optimizer.set_ltv_job(channels, ltv_table, out)
+    """Put estimated LTVs (and value by month, for payback) into a channel table, matching channels by name."""
+    job = optimizer.set_ltv_job(channels, ltv_table, out, timeline=timeline, months=months)
     echo(job.text, err=True)
     wrote(job.written)
 

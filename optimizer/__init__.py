@@ -44,6 +44,11 @@ _API = {
     "LtvSettings": "optimizer.ltv.estimate",
     "ltv_from_files": "optimizer.ltv.estimate",
     "set_ltv": "optimizer.ltv.join",
+    "read_timeline": "optimizer.ltv.timeline",
+    "value_columns": "optimizer.ltv.timeline",
+    "payback_from_timeline": "optimizer.ltv.timeline",
+    "Timeline": "optimizer.model.timeline",
+    "Payback": "optimizer.results.payback",
     "analyze": "optimizer.journeys.analyze",
     "channel_table": "optimizer.journeys.channel_table",
     "fit_curves": "optimizer.fitting.fit",
@@ -73,6 +78,7 @@ __all__ = [
     "Objective",
     "OptimizerError",
     "OutputError",
+    "Payback",
     "Portfolio",
     "RatioRule",
     "Result",
@@ -80,6 +86,7 @@ __all__ = [
     "Settings",
     "SolverError",
     "Status",
+    "Timeline",
     "UsageError",
     "__version__",
     "analyze",
@@ -98,8 +105,10 @@ __all__ = [
     "ltv_job",
     "optimize",
     "optimize_settings",
+    "payback_from_timeline",
     "plan_job",
     "read_channels",
+    "read_timeline",
     "report_job",
     "run_job",
     "run_scenarios",
@@ -107,6 +116,7 @@ __all__ = [
     "set_ltv_job",
     "solver_report",
     "validate_job",
+    "value_columns",
     "written_lines",
 ]
 
@@ -133,11 +143,14 @@ if TYPE_CHECKING:  # for type checkers and editors: the names __getattr__ loads
     from optimizer.journeys.channel_table import channel_table
     from optimizer.ltv.estimate import LtvSettings, ltv_from_files
     from optimizer.ltv.join import set_ltv
+    from optimizer.ltv.timeline import payback_from_timeline, read_timeline, value_columns
     from optimizer.model.channels import Channels, read_channels
     from optimizer.model.program import Approach, Status
     from optimizer.model.rules import GroupRule, RatioRule
     from optimizer.model.settings import Settings
+    from optimizer.model.timeline import Timeline
     from optimizer.optimization import optimize, optimize_settings
+    from optimizer.results.payback import Payback
     from optimizer.results.result import Portfolio, Result, RuleCheck
     from optimizer.solve.backends import solver_report
     from optimizer.whatif.batch import compare, describe_file, run_scenarios

@@ -41,6 +41,10 @@ def optimize(
     time_limit: float | None = None,
     lp_file: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    max_payback: float | None = None,
+    organic_customers: float = 0.0,
+    organic_ltv: float | None = None,
+    blended: bool = False,
 ) -> Result:
     """Recommend spend per channel that maximizes ``objective`` under the budget and rules.
 
@@ -79,6 +83,14 @@ def optimize(
         Where to write the final LP model, for reading or for another solver.
     progress
         Called with a short message after every LP round.
+    max_payback
+        Months within which the cohort's cumulative value (the ``value_<N>m`` columns) must cover
+        spend plus fixed costs.
+    organic_customers, organic_ltv
+        New customers who arrive whatever the budget, and the value of each; shown as blended
+        LTV:CAC and CAC beside the paid ones, never in the objective.
+    blended
+        Apply ``min_ratio`` to the blended LTV:CAC (paid and organic value over spend) instead of the paid one.
 
     Returns
     -------
@@ -89,7 +101,7 @@ def optimize(
     today = float(table.spend.sum())
     amount = today if budget is None else parse_amount(budget, today, "amount of budget")
     settings = Settings(objective, amount, budget_mode, max_change, min_ratio, fixed_costs, solver, tolerance,
-                        method, max_active, time_limit)
+                        method, max_active, time_limit, max_payback, organic_customers, organic_ltv, blended)
     return optimize_settings(table, settings, rules, lp_file, progress)
 
 
@@ -104,7 +116,7 @@ def optimize_settings(table: Channels, settings: Settings, rules: list[GroupRule
     program = formulate(table, limits, settings, extra)
     if not conflicts:
         conflicts += rule_conflicts(extra, limits.lo, limits.hi, program.rows[0], backend)
-    before = portfolio(table, table.spend, settings.fixed_costs)
+    before = portfolio(table, table.spend, settings.fixed_costs, settings)
     notes = table.notes + solver_notes + _setting_notes(table, settings)
     base = dict(settings=settings, solver=backend.name.value, budget=amount, before=before, notes=notes,
                 channels=table)

@@ -7,6 +7,7 @@ the file, line, channel and column, so a user fixes the whole file in one pass.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +20,18 @@ from optimizer.files.numbers import parse_flag, parse_number
 from optimizer.files.tables import TextTable, read_table
 from optimizer.model.choices import CurveKind, values
 from optimizer.model.curves import Curves, fit_through_point, make_curves
+from optimizer.model.timeline import Timeline, check_max_payback, check_row, column_month, misnamed, timeline_columns
 
 DEFAULT_CURVE = CurveKind.linear.value
 CURVE_KINDS = values(CurveKind)
 LARGEST = 1e15  # no budget, customer count or LTV is larger; beyond it sums lose their digits
 REQUIRED = ("channel", "spend", "ltv")
 NUMERIC = ("spend", "customers", "cac", "ltv", "min_spend", "max_spend", "elasticity",
-           "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend")
+           "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
+           "max_payback", "organic_customers")
 KNOWN = (*REQUIRED, "customers", "cac", "min_spend", "max_spend", "locked", "curve", "elasticity",
          "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
-         "observed_min_spend", "r2", "periods")
+         "observed_min_spend", "r2", "periods", "max_payback", "organic_customers")  # and value_<N>m (timeline)
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,18 @@ class Channels:
     table: pd.DataFrame | None = None  # the input as understood, in input columns (for what-ifs)
     min_buy_in: np.ndarray | None = None  # spend is 0 or at least this (NaN: no buy-in)
     observed_max: np.ndarray | None = None  # the largest spend the curve was fitted on (NaN: unknown)
+    timeline: Timeline | None = None  # cumulative value per customer by month (value_<N>m columns)
+    max_payback: np.ndarray | None = None  # the channel's longest average payback, in months (NaN: none)
+    organic: np.ndarray | None = None  # customers the channel brings at zero spend (brand search)
 
     def __post_init__(self) -> None:
-        for name in ("min_buy_in", "observed_max"):
+        for name in ("min_buy_in", "observed_max", "max_payback"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.full(len(self.names), np.nan))
+        if self.timeline is None:
+            object.__setattr__(self, "timeline", Timeline.empty(len(self.names)))
+        if self.organic is None:
+            object.__setattr__(self, "organic", np.zeros(len(self.names)))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -114,12 +124,18 @@ def _column_problems(table: TextTable) -> list[Problem]:
     repeated = {_repeat_of(c) for c in columns if _repeat_of(c) in columns}
     repeated |= {c for c in columns if columns.count(c) > 1}  # a DataFrame may hold exact repeats
     for column in columns:
-        if column in KNOWN or _repeat_of(column) in columns:
+        if misnamed(column):
+            problems.append(Problem(f"unknown column {column!r}; value timeline columns are named value_<N>m for N "
+                                    "months after acquisition, such as value_12m", column=column))
+        if column in KNOWN or column_month(column) is not None or _repeat_of(column) in columns or misnamed(column):
             continue
         close = difflib.get_close_matches(column, KNOWN, n=1, cutoff=0.75)
         if close and close[0] not in columns:
             problems.append(Problem(f"unknown column {column!r}; did you mean {close[0]!r}?", column=column))
     problems += [Problem(f"column {c!r} appears more than once; keep one", column=c) for c in sorted(repeated)]
+    months = timeline_columns(columns)
+    problems += [Problem(f"columns {a!r} and {b!r} are both month {m:g} of the value timeline; keep one", column=b)
+                 for (m, a), (n, b) in itertools.pairwise(months) if m == n]
     return problems
 
 
@@ -164,7 +180,8 @@ class _Row:
         v["channel"] = self.name
         v["locked"] = self._locked()
         v["curve"] = self._curve()
-        for column in ("spend", "customers", "min_spend", "max_spend", "ltv", "ref_customers", "min_buy_in"):
+        for column in ("spend", "customers", "min_spend", "max_spend", "ltv", "ref_customers", "min_buy_in",
+                       "organic_customers"):
             if v[column] is not None and v[column] < 0:
                 self.problem(column, f"{v[column]:g} is negative; it must be 0 or more")
                 v[column] = None
@@ -173,7 +190,18 @@ class _Row:
         self._check_customers(v)
         self._check_limits(v)
         self._check_curve(v)
+        self._timeline(v)
         return v
+
+    def _timeline(self, v: dict) -> None:
+        """The value_<N>m cells: never negative, never falling; max_payback within them."""
+        cells = [(m, c, self.number(c)) for m, c in timeline_columns(self.record)]
+        v["timeline"] = cells
+        for column, message in check_row(cells):
+            self.problem(column, message)
+        message = check_max_payback(v["max_payback"], cells)
+        if message:
+            self.problem("max_payback", message)
 
     def text(self, column: str) -> str:
         """A text cell, lower-cased; blank for a missing cell (None or NaN)."""
@@ -304,6 +332,9 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
         locked=np.array([r["locked"] for r in rows], bool),
         min_buy_in=np.array([np.nan if not r["min_buy_in"] else r["min_buy_in"] for r in rows]),
         observed_max=np.array([np.nan if r["observed_max_spend"] is None else r["observed_max_spend"] for r in rows]),
+        timeline=_timeline(rows),
+        max_payback=np.array([np.nan if r["max_payback"] is None else r["max_payback"] for r in rows]),
+        organic=np.array([r["organic_customers"] or 0.0 for r in rows]),
         curve_names=tuple(curve_names),
         curves=make_curves(params),
         source=table.source,
@@ -323,10 +354,19 @@ def _canonical(rows: list[dict]) -> pd.DataFrame:
                     "locked": r["locked"], "curve": r["curve"], "elasticity": r["elasticity"],
                     "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c,
                     "shape": r["shape"], "min_buy_in": r["min_buy_in"],
-                    "observed_max_spend": r["observed_max_spend"]})
+                    "observed_max_spend": r["observed_max_spend"], "max_payback": r["max_payback"],
+                    "organic_customers": r["organic_customers"], **{c: x for _m, c, x in r["timeline"]}})
+    timeline = [c for _m, c, _x in rows[0]["timeline"]] if rows else []
     return pd.DataFrame(out, columns=["channel", *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
                                       "locked", "curve", "elasticity", "max_customers", "ref_spend",
-                                      "ref_customers", "shape", "min_buy_in", "observed_max_spend"])
+                                      "ref_customers", "shape", "min_buy_in", "observed_max_spend", "max_payback",
+                                      "organic_customers", *timeline])
+
+
+def _timeline(rows: list[dict]) -> Timeline:
+    cells = rows[0]["timeline"] if rows else []
+    values = np.array([[np.nan if x is None else x for _m, _c, x in r["timeline"]] for r in rows], float)
+    return Timeline(np.array([m for m, _c, _x in cells], float), values.reshape(len(rows), len(cells)))
 
 
 def _list(names: list[str], most: int = 4) -> str:

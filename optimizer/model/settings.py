@@ -31,6 +31,10 @@ class Settings:
     method: Method = Method.auto
     max_active: int | None = None
     time_limit: float | None = None
+    max_payback: float | None = None  # months: the cohort's value by then covers spend plus fixed costs
+    organic_customers: float = 0.0  # new customers who arrive whatever the budget (word of mouth)
+    organic_ltv: float | None = None  # the lifetime value of one of them
+    blended: bool = False  # min_ratio on the blended LTV:CAC (paid and organic value over spend)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", choose(Objective, self.objective, "objective"))
@@ -46,7 +50,15 @@ class Settings:
             _check("tolerance", self.tolerance, lambda v: 0 < v < 1e-2, "in (0, 0.01)"),
             _check("max_active", self.max_active, lambda v: v >= 1 and v == int(v), "a whole number, 1 or more"),
             _check("time_limit", self.time_limit, lambda v: v > 0, "seconds, above 0"),
+            _check("max_payback", self.max_payback, lambda v: 0 < v <= 1200, "months, above 0 (such as 12)"),
+            _check("organic_customers", self.organic_customers, lambda v: v >= 0,
+                   "0 or more (customers who arrive whatever the budget)"),
+            _check("organic_ltv", self.organic_ltv, lambda v: v >= 0, "0 or more"),
         ) if p]
+        if not isinstance(self.blended, bool):
+            problems.append(f"`blended` must be true or false; got {self.blended!r}")
+        if self.organic_customers and self.organic_ltv is None:
+            problems.append("`organic_customers` needs `organic_ltv`, the lifetime value of one organic customer")
         if problems:
             raise UsageError("; ".join(problems))
 

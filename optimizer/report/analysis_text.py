@@ -7,8 +7,8 @@ from optimizer.ltv.estimate import LtvResult
 from optimizer.words import money
 
 
-def format_ltv(result: LtvResult) -> str:
-    """LTV per channel with its interval and how it was estimated."""
+def format_ltv(result: LtvResult, with_timeline: bool = False) -> str:
+    """LTV per channel with its interval and how it was estimated (and the value by period, when asked)."""
     s = result.settings
     level = f"{s.confidence:.0%}"
     lines = [f"LTV of a new customer: {s.model}, horizon {s.horizon:g} {s.unit}, discount {s.discount:g} per "
@@ -20,8 +20,22 @@ def format_ltv(result: LtvResult) -> str:
         interval = f"{money(r.ltv_low)} - {money(r.ltv_high)}"
         lines.append(f"{r.channel:<{width}}{r.customers:>11}{r.repeat_customers:>9}{money(r.ltv):>12}   "
                      f"{interval:<24}{r.fit}")
+    if with_timeline and result.timeline is not None:
+        lines += ["", *_timeline_lines(result.timeline, s.unit.value, width)]
     notes = result.notes
     return "\n".join(lines + (["", "Notes:", *(f"  - {n}" for n in notes)] if notes else []))
+
+
+def _timeline_lines(timeline, unit: str, width: int) -> list[str]:
+    """Cumulative value per new customer at a few period ends (the first purchase, then 1, 3, 6, ...)."""
+    last = timeline["period"].max()
+    shown = [p for p in (0, 1, 3, 6, 12, 24, 36, 52, 104) if p < last] + [last]
+    lines = [f"Cumulative value per new customer by the end of each {unit[:-1]} (period 0: the first purchase)",
+             f"{'Channel':<{width}}" + "".join(f"{p:>10g}" for p in shown)]
+    for name, part in timeline.groupby("channel", sort=True):
+        at = part.set_index("period")["cumulative_value"]
+        lines.append(f"{name:<{width}}" + "".join(f"{money(at.get(p, float('nan'))):>10}" for p in shown))
+    return lines
 
 
 def format_fits(fits: CurveFits) -> str:

@@ -11,6 +11,7 @@ import io
 import math
 
 from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier
+from optimizer.report.payback_text import months, portfolio_rows
 from optimizer.report.text import format_result
 from optimizer.results.result import Result
 from optimizer.whatif.frontier import Frontier
@@ -49,6 +50,13 @@ def _summary(result: Result) -> str:
     b, a = result.before, result.after
     rows = [("Spend", money(b.spend), money(a.spend)), ("Customers", count(b.customers), count(a.customers)),
             ("Customer value (LTV)", money(b.value), money(a.value)), ("LTV:CAC", ratio(b.ltv_cac), ratio(a.ltv_cac))]
+    words = {"  blended": "blended", "organic": "Organic customers (not in the plan's objective)",
+             "payback": "Payback (months until the new customers cover spend and fixed costs)"}
+    extra = portfolio_rows(result)
+    if extra and extra[0][0] == "  blended":
+        rows[-1] = ("LTV:CAC paid", *rows[-1][1:])
+    for k, x, y, _m, _n in extra:  # "  blended" is the blended figure of the row above
+        rows.append((f"{rows[-1][0].split()[0]} blended" if k == "  blended" else words.get(k, k), x, y))
     body = "".join(f"<tr><th>{k}</th><td class='n'>{x}</td><td class='n'>{y}</td></tr>" for k, x, y in rows)
     gap = "" if math.isnan(result.gap) else f" Proven within {max(result.gap, 1e-12):.1e} of the optimum."
     return (f"<h2>Portfolio</h2><table><tr><th></th><th>current</th><th>recommended</th></tr>{body}</table>"
@@ -56,17 +64,20 @@ def _summary(result: Result) -> str:
 
 
 def _plan(result: Result) -> str:
+    payback = "recommended_payback_months" in result.plan.columns
     head = ("<tr><th>channel</th><th>current</th><th>recommended</th><th>change</th><th>LTV:CAC</th>"
-            "<th>marginal</th><th>held by</th><th>LTV range</th><th>why</th></tr>")
+            "<th>marginal</th>" + ("<th>payback (months)</th>" if payback else "")
+            + "<th>held by</th><th>LTV range</th><th>why</th></tr>")
     rows = []
     for r in result.plan.itertuples():
+        months_cell = f"<td class='n'>{months(r.recommended_payback_months)}</td>" if payback else ""
         change = percent(r.change_pct / 100) if r.change_pct == r.change_pct else "new"
         held = getattr(r, "held_by", "") or ""
         span = _span(r.ltv_range_low, r.ltv_range_high) if hasattr(r, "ltv_range_low") else ""
         rows.append(f"<tr><td>{html.escape(r.channel)}</td><td class='n'>{money(r.current_spend)}</td>"
                     f"<td class='n'>{money(r.recommended_spend)}</td><td class='n'>{change}</td>"
                     f"<td class='n'>{ratio(r.recommended_ltv_cac)}</td><td class='n'>{ratio(r.marginal_ltv_cac)}</td>"
-                    f"<td>{html.escape(held)}</td><td class='n'>{span}</td>"
+                    f"{months_cell}<td>{html.escape(held)}</td><td class='n'>{span}</td>"
                     f"<td class='reason'>{html.escape(getattr(r, 'reason', ''))}</td></tr>")
     return f"<h2>Plan</h2><table>{head}{''.join(rows)}</table>"
 

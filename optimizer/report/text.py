@@ -9,6 +9,7 @@ import pandas as pd
 
 from optimizer.model.choices import BudgetMode, Objective
 from optimizer.model.program import Approach, Status
+from optimizer.report.payback_text import months, payback_lines, portfolio_rows
 from optimizer.results.result import Result
 from optimizer.whatif.batch import ScenarioRun
 from optimizer.whatif.frontier import Frontier
@@ -35,7 +36,8 @@ def format_result(result: Result, max_rows: int = 40) -> str:
     lines.append(f"Solved with {_method(result)}{gap}.")
     if result.status == Status.time_limit:
         lines.append("Stopped at the time limit: this is the best plan found, not a proven optimum.")
-    lines += ["", *_portfolio(result), "", *_channels(result, max_rows), "", *_budget(result), *_rules(result)]
+    lines += ["", *_portfolio(result), "", *_channels(result, max_rows), *payback_lines(result, max_rows), "",
+              *_budget(result), *_rules(result)]
     return "\n".join(lines + _notes(result))
 
 
@@ -54,6 +56,10 @@ def _portfolio(result: Result) -> list[str]:
             ("customers", count(b.customers), count(a.customers), _pct(a.customers, b.customers)),
             ("value (LTV)", money(b.value), money(a.value), _pct(a.value, b.value)),
             ("LTV:CAC", ratio(b.ltv_cac), ratio(a.ltv_cac), _pct(a.ltv_cac, b.ltv_cac))]
+    extra = portfolio_rows(result)
+    if extra and extra[0][0] == "  blended":
+        rows[-1] = ("LTV:CAC paid", *rows[-1][1:])
+    rows += [(k, x, y, _pct(n, m) if math.isfinite(n) and math.isfinite(m) else "") for k, x, y, m, n in extra]
     if b.fixed_costs:
         rows.insert(1, ("fixed costs", money(b.fixed_costs), money(a.fixed_costs), ""))
     out = [f"{'Portfolio':<14}{'current':>14}{'recommended':>14}{'change':>11}"]
@@ -152,8 +158,10 @@ def _cell(figure: str, value) -> str:
         return value
     if value is None or value != value:
         return "-"
-    if figure == "ltv_cac":
+    if figure in ("ltv_cac", "blended_ltv_cac"):
         return ratio(value)
+    if figure == "payback_months":
+        return months(value)
     if figure == "customers":
         return count(value)
     if figure in ("budget_shadow_price", "marginal_value_per_budget_unit"):
@@ -164,13 +172,19 @@ def _cell(figure: str, value) -> str:
 def format_frontier(front: Frontier) -> str:
     """The frontier as a table, with where the best LTV:CAC crosses the target."""
     p = front.points
-    lines = [f"{'budget':>12}{'value':>14}{'customers':>11}{'LTV:CAC':>9}{'marginal':>10}"]
+    blended, payback = "blended_ltv_cac" in p.columns, "payback_months" in p.columns
+    lines = [f"{'budget':>12}{'value':>14}{'customers':>11}{'LTV:CAC':>9}{'marginal':>10}"
+             + (f"{'blended':>9}" if blended else "") + (f"{'payback':>9}" if payback else "")]
     for r in p.itertuples():
         if r.status not in (Status.optimal, Status.time_limit):
             lines.append(f"{money(r.budget):>12}  {r.status}: no plan keeps every rule at this budget")
             continue
         lines.append(f"{money(r.budget):>12}{money(r.value):>14}{count(r.customers):>11}{ratio(r.ltv_cac):>9}"
-                     f"{ratio(r.marginal_value):>10}")
+                     f"{ratio(r.marginal_value):>10}" + (f"{ratio(r.blended_ltv_cac):>9}" if blended else "")
+                     + (f"{months(r.payback_months):>9}" if payback else ""))
+    if payback:
+        lines.append("payback: months until the plan's new customers cover its spend and fixed costs ('never': not "
+                     "within the value timelines)")
     if front.crossing is not None:
         lines.append(f"\nThe best LTV:CAC reaches {front.target:g}x at a budget of {money(front.crossing)}.")
     else:

@@ -48,6 +48,9 @@ def _bounds(table: Channels, limits: Limits, spend: np.ndarray) -> tuple[list[st
         if table.locked[i]:
             bound.append("locked")
             rule.append("locked")
+        elif limits.hi_rule[i] == "max_payback" and x >= limits.hi[i] - eps:  # its payback holds it, even at 0
+            bound.append("max")
+            rule.append("max_payback")
         elif x <= limits.lo[i] + eps:
             bound.append("min")
             rule.append("min_buy_in (off)" if table.min_buy_in[i] > 0 and x <= eps else limits.lo_rule[i])

@@ -68,6 +68,9 @@ def compare(runs: list[ScenarioRun]) -> pd.DataFrame:
     for run in runs:
         if run.result is not None and run.result.plan is not None:
             channel_order += [c for c in run.result.plan["channel"] if c not in channel_order]
+    done = [run.result for run in runs if run.result is not None]
+    organic = any(r.before.organic_customers > 0 for r in done)
+    timeline = any(r.channels is not None and r.channels.timeline.any for r in done)
     for run in runs:
         r = run.result
         column = {"status": r.status.value if r else "error", "budget": r.budget if r else np.nan}
@@ -75,6 +78,11 @@ def compare(runs: list[ScenarioRun]) -> pd.DataFrame:
         column.update({"spend": a.spend if a else np.nan, "unspent": r.unspent if a else np.nan,
                        "customers": a.customers if a else np.nan, "value": a.value if a else np.nan,
                        "ltv_cac": a.ltv_cac if a else np.nan,
+                       **({"blended_ltv_cac": a.blended_ltv_cac if a else np.nan} if organic else {}),
+                       "cac": a.cac if a else np.nan,
+                       **({"blended_cac": a.blended_cac if a else np.nan} if organic else {}),
+                       **({"payback_months": r.payback.recommended if a and r.payback else np.nan} if timeline
+                          else {}),
                        "budget_shadow_price": r.shadow_price if a else np.nan,
                        "marginal_value_per_budget_unit": r.marginal_value if a else np.nan})
         plan = r.plan.set_index("channel")["recommended_spend"] if a else pd.Series(dtype=float)
@@ -101,6 +109,9 @@ def describe_file(path: str | Path) -> str:
         notes = s.channels.notes
     else:
         table = read_channels(path)
-        lines = [f"{path}: OK, {len(table)} channels"]
+        timeline = table.timeline
+        known = f", value timelines for {int(timeline.known.sum())} to {np.nanmax(timeline.horizon):g} months" if (
+            timeline.any) else ""
+        lines = [f"{path}: OK, {len(table)} channels{known}"]
         notes = table.notes
     return "\n".join(lines + [f"  note: {n}" for n in notes])

@@ -4,7 +4,8 @@ With the default settings each point spends its budget in full and maximizes val
 fixed cost also gives the best LTV:CAC for that budget; every other setting of the scenario (rules,
 max-change, ratio floor, active-channel limit, objective, budget mode) applies at every point. The
 budget where that LTV:CAC crosses a target (3 by default) is found by bisection between the points
-that bracket it.
+that bracket it. With value timelines each point has its portfolio payback (``inf``: never within
+them); with organic customers, its blended LTV:CAC.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def frontier(channels: Channels | pd.DataFrame | str | Path, start: float | str 
         results.append(best(float(budget)))
         if progress:
             progress(k + 1, steps)
-    points = pd.DataFrame([_point(b, r, table.names) for b, r in zip(budgets, results, strict=True)])
+    points = pd.DataFrame([{**_point(b, r, table.names), **_extra(r, table, settings)}
+                           for b, r in zip(budgets, results, strict=True)])
     return Frontier(points, target, _crossing(points, target, best), best(today))
 
 
@@ -77,6 +79,16 @@ def _point(budget: float, result: Result, names: tuple[str, ...]) -> dict:
                 "marginal_value": result.marginal_value if a else np.nan})
     spend = result.plan.set_index("channel")["recommended_spend"] if a else {}
     row.update({f"spend: {n}": spend.get(n, np.nan) if a else np.nan for n in names})
+    return row
+
+
+def _extra(result: Result, table: Channels, settings: Settings) -> dict:
+    """The point's payback (with timelines) and blended LTV:CAC (with organic customers)."""
+    a, row = result.after, {}
+    if table.timeline.any:
+        row["payback_months"] = result.payback.recommended if a is not None and result.payback else np.nan
+    if settings.organic_customers or table.organic.any():
+        row["blended_ltv_cac"] = a.blended_ltv_cac if a is not None else np.nan
     return row
 
 
