@@ -11,48 +11,35 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args, get_type_hints
 
 import typer
 
 import optimizer
 from optimizer.errors import OptimizerError, render
-from optimizer.model.choices import AttributionModel, BudgetMode, LtvModel, Method, Objective, Solver, TimeUnit
+from optimizer.model.choices import AttributionModel, LtvModel, TimeUnit
+from optimizer.model.settings import SETTING_HELP, Settings
 
 app = typer.Typer(name="ltvcac", context_settings={"help_option_names": ["-h", "--help"]},
                   pretty_exceptions_enable=False, no_args_is_help=True, add_completion=False)
 
 EXIT_INFEASIBLE, EXIT_INTERRUPTED = 3, 130
+def _optional(kind):
+    return kind if type(None) in get_args(kind) else kind | None
+
+
 FLAGS = {"start": "--from", "stop": "--to", "lookback_days": "--lookback", "half_life_days": "--half-life"}
-
-# The settings of a plan: declared once, shared by optimize, run, compare, frontier and report.
-SETTINGS = {name: (kind, typer.Option(help=text, rich_help_panel="Plan settings")) for name, kind, text in (
-    ("budget", str | None, "Total budget: a number (1000000), a change of today's total (-20%, +10%, +50000 for "
-                           "50 000 more, -50000 for 50 000 less) or a factor (x1.1). Default: today's total spend."),
-    ("budget_mode", BudgetMode | None, "'exact' spends the whole budget (default); 'at-most' may leave some unspent."),
-    ("objective", Objective | None, "What to maximize: 'ratio' (portfolio LTV:CAC, default), 'value' (customer "
-                                    "lifetime value), 'profit' (value minus spend) or 'customers'."),
-    ("max_change", float | None, "Keep each channel within (1 +- F) x its current spend, e.g. 0.2 for +-20 %. "
-                                 "Channels with no current spend are limited by their min_spend/max_spend only."),
-    ("min_ratio", float | None, "Keep the portfolio LTV:CAC at or above this, e.g. 3."),
-    ("fixed_costs", float | None, "Acquisition costs that are not media spend (team, tools); added to the cost "
-                                  "side of LTV:CAC. Default 0."),
-    ("solver", Solver | None, "Solver: 'highs' (default) or 'cbc'."),
-    ("method", Method | None, "'auto' (default) solves a budget-only model exactly by its multiplier and others "
-                              "by refined LPs; 'lp' always uses LPs."),
-    ("max_active", int | None, "At most this many channels may spend anything (solved as a mixed-integer model)."),
-    ("time_limit", float | None, "Seconds the solve may take (S-curves, buy-ins, --max-active); the best plan by "
-                                 "then is returned with its proven gap."),
-    ("max_payback", float | None, "Months, e.g. 12: the new customers' value by then covers spend + fixed costs."),
-    ("organic_customers", float | None, "Customers who come whatever the budget (blended figures only)."),
-    ("organic_ltv", float | None, "Lifetime value of one organic customer."),
-    ("blended", bool | None, "Apply --min-ratio to the blended LTV:CAC (with organic customers)."),
-)}
-
 
 def flag(name: str) -> str:
     """The command-line flag of a library parameter."""
     return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+# The settings of a plan: declared once (their meaning in optimizer/model/settings.py), shared by every
+# command that solves; the budget is text here because it may be relative (-20%).
+SETTINGS = {name: (str | None if name == "budget" else _optional(kind), typer.Option(
+    help=render(SETTING_HELP[name], flag),
+    rich_help_panel="Plan settings")) for name, kind in get_type_hints(Settings).items() if name in SETTING_HELP}
 
 
 def guarded(command):

@@ -75,6 +75,30 @@ class Settings:
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "tolerance")
 
+# What each setting means, in one place: the command line's help and the documentation read it.
+SETTING_HELP = {
+    "budget": "Total budget: a number (1000000), a change of today's total (-20%, +10%, +50000 for 50 000 more, "
+              "-50000 for 50 000 less) or a factor (x1.1). Default: today's total spend.",
+    "budget_mode": "'exact' spends the whole budget (default); 'at-most' may leave some unspent.",
+    "objective": "What to maximize: 'ratio' (portfolio LTV:CAC, default), 'value' (customer lifetime value), "
+                 "'profit' (value minus spend) or 'customers'.",
+    "max_change": "Keep each channel within (1 +- F) x its current spend, e.g. 0.2 for +-20 %. Channels with no "
+                  "current spend are limited by their min_spend/max_spend only.",
+    "min_ratio": "Keep the portfolio LTV:CAC at or above this, e.g. 3.",
+    "fixed_costs": "Acquisition costs that are not media spend (team, tools); added to the cost side of LTV:CAC. "
+                   "Default 0.",
+    "solver": "Solver: 'highs' (default) or 'cbc'.",
+    "method": "'auto' (default) solves a budget-only model exactly by its multiplier and others by refined LPs; "
+              "'lp' always uses LPs.",
+    "max_active": "At most this many channels may spend anything (solved as a mixed-integer model).",
+    "time_limit": "Seconds the solve may take (S-curves, buy-ins, `max_active`); the best plan by then is returned "
+                  "with its proven gap.",
+    "max_payback": "Months, e.g. 12: the new customers' value by then covers spend + fixed costs.",
+    "organic_customers": "Customers who come whatever the budget (blended figures only).",
+    "organic_ltv": "Lifetime value of one organic customer.",
+    "blended": "Apply `min_ratio` to the blended LTV:CAC (with organic customers).",
+}
+
 
 def _check(name: str, value, ok, allowed: str) -> str | None:
     if value is None:
