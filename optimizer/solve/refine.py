@@ -37,14 +37,14 @@ def maximize(program: Program, objective: LinearObjective, grid: Grid, backend: 
         return by_multiplier(program, objective, grid)
     best = None
     for rounds in range(1, MAX_ROUNDS + 1):
-        model = build(program, objective, grid.points)
+        model = build(program, objective, grid)
         answer = backend.solve(model)
         if answer.outcome != Outcome.optimal:
             return Solution(Status.infeasible, program.lo.copy(), np.nan, np.nan, Approach.refined_lp, rounds,
                             model=model)
         x = np.clip(answer.spend(model), program.lo, program.hi)
         value = objective.evaluate(program.curves.customers(x), x)
-        duals = {name: answer.dual(model, name) for name in model.rows}
+        duals = answer.multipliers(model)
         upper, x_dual = lagrangian_bound(program, objective, duals)
         if best is None or value > best.value:
             best_x, best_value = x, value
@@ -68,6 +68,5 @@ def by_multiplier(program: Program, objective: LinearObjective, grid: Grid) -> S
     value = objective.evaluate(program.curves.customers(x), x)
     duals = {"budget": mu}
     upper, _ = lagrangian_bound(program, objective, duals)
-    for i in np.flatnonzero(program.hi > program.lo):
-        grid.add(i, [x[i]])  # so that a written LP holds this plan exactly
+    grid.add_all(np.where(program.hi > program.lo, x, np.nan))  # so that a written LP holds this plan exactly
     return Solution(Status.optimal, x, value, max(upper, value), Approach.closed_form, 0, duals, objective)
