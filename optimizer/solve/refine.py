@@ -18,6 +18,7 @@ from optimizer.solve.backends import Backend, Outcome
 from optimizer.solve.breakpoints import Grid
 from optimizer.solve.certificate import lagrangian_bound
 from optimizer.solve.closed_form import solve_budget_only
+from optimizer.solve.nested import Tree, nested_tree, solve_nested
 from optimizer.solve.segments import build
 from optimizer.solve.solution import Solution
 
@@ -35,6 +36,9 @@ def maximize(program: Program, objective: LinearObjective, grid: Grid, backend: 
     """
     if closed_form and program.budget_only:
         return by_multiplier(program, objective, grid)
+    tree = nested_tree(program) if closed_form and program.curves.concave.all() else None
+    if tree is not None:
+        return by_nested(program, objective, grid, *tree)
     best = None
     for rounds in range(1, MAX_ROUNDS + 1):
         model = build(program, objective, grid)
@@ -70,3 +74,12 @@ def by_multiplier(program: Program, objective: LinearObjective, grid: Grid) -> S
     upper, _ = lagrangian_bound(program, objective, duals)
     grid.add_all(np.where(program.hi > program.lo, x, np.nan))  # so that a written LP holds this plan exactly
     return Solution(Status.optimal, x, value, max(upper, value), Approach.closed_form, 0, duals, objective)
+
+
+def by_nested(program: Program, objective: LinearObjective, grid: Grid, tree: Tree, shares: dict) -> Solution:
+    """Budgets in a tree: nested multipliers, exact, no LP."""
+    x, duals = solve_nested(program, objective, tree, shares)
+    value = objective.evaluate(program.curves.customers(x), x)
+    upper, _ = lagrangian_bound(program, objective, duals)
+    grid.add_all(np.where(program.hi > program.lo, x, np.nan))
+    return Solution(Status.optimal, x, value, max(upper, value), Approach.nested, 0, duals, objective)
