@@ -10,22 +10,25 @@ import numpy as np
 
 from optimizer.model.channels import Channels
 from optimizer.model.choices import Objective
+from optimizer.model.dims import cell_lp_names, dimension_blocks
 from optimizer.model.limits import Limits
 from optimizer.model.program import LinearObjective, Program, Row, Sense, lp_names
 from optimizer.model.rules import RuleRow
 from optimizer.model.settings import Settings
 
 
-def formulate(table: Channels, limits: Limits, settings: Settings, rules: list[RuleRow]) -> Program:
-    """The program of ``table`` under ``limits``, ``settings`` and ``rules``."""
+def formulate(table: Channels, limits: Limits, settings: Settings, rules: list[RuleRow], dim_rules=()) -> Program:
+    """The program of ``table`` under ``limits``, ``settings``, ``rules`` and rules over dimensions (cells)."""
     n = len(table)
+    names = cell_lp_names(table.cells) if table.cells is not None else lp_names(table.names)
+    blocks = tuple(dimension_blocks(dim_rules, table.cells, table.spend, limits.exact, names)) if dim_rules else ()
     rows = [Row("budget", np.zeros(n), np.ones(n), Sense.eq if limits.exact else Sense.le, limits.budget)]
     rows += [rr.row for rr in rules]
     if settings.min_ratio is not None:
         r = settings.min_ratio
         rows.append(Row("min_ratio", table.ltv.copy(), np.full(n, -r), Sense.ge, r * settings.fixed_costs))
-    return Program(lp_names(table.names), table.curves, limits.lo, limits.hi, tuple(rows),
-                   f"ltvcac_{settings.objective.value}", table.min_buy_in, settings.max_active)
+    return Program(names, table.curves, limits.lo, limits.hi, tuple(rows),
+                   f"ltvcac_{settings.objective.value}", table.min_buy_in, settings.max_active, blocks)
 
 
 def linear_objective(goal: Objective, table: Channels) -> LinearObjective:

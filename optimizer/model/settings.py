@@ -31,8 +31,13 @@ class Settings:
     method: Method = Method.auto
     max_active: int | None = None
     time_limit: float | None = None
+    dims: tuple[str, ...] | None = None  # dimension columns of the channel table (default: market, period)
+    max_period_change: float | None = None  # flighting: a cell's spend changes by at most this per period
+    budgets: tuple[tuple[str, str, float | str], ...] | None = None  # (dimension, value, amount) budgets
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "dims", _names(self.dims))
+        object.__setattr__(self, "budgets", _budgets(self.budgets))
         object.__setattr__(self, "objective", choose(Objective, self.objective, "objective"))
         object.__setattr__(self, "budget_mode", choose(BudgetMode, self.budget_mode, "budget mode"))
         object.__setattr__(self, "method", choose(Method, self.method, "method"))
@@ -46,6 +51,8 @@ class Settings:
             _check("tolerance", self.tolerance, lambda v: 0 < v < 1e-2, "in (0, 0.01)"),
             _check("max_active", self.max_active, lambda v: v >= 1 and v == int(v), "a whole number, 1 or more"),
             _check("time_limit", self.time_limit, lambda v: v > 0, "seconds, above 0"),
+            _check("max_period_change", self.max_period_change, lambda v: v >= 0,
+                   "a fraction of 0 or more, such as 0.2 for +-20 % from one period to the next"),
         ) if p]
         if problems:
             raise UsageError("; ".join(problems))
@@ -62,6 +69,30 @@ class Settings:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "tolerance")
+
+
+def _names(value) -> tuple[str, ...] | None:
+    """Dimension names from a list or from text such as "market,period"."""
+    if value is None or isinstance(value, tuple):
+        return value or None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(str(v).strip() for v in items if str(v).strip()) or None
+
+
+def _budgets(value) -> tuple | None:
+    """Budgets per dimension value from (dimension, value, amount) triples or text "market:NO=1200000, ..."."""
+    if value is None or (isinstance(value, tuple) and all(isinstance(v, tuple) for v in value)):
+        return value or None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = []
+    for item in (str(i).strip() for i in items):
+        match = re.fullmatch(r"([^:=]+):([^=]+)=(.+)", item)
+        if not match:
+            raise UsageError(f"`budgets`: {item!r} is not a budget; write dimension:value=amount, such as "
+                             "market:NO=1200000 or period:2027-03=+10%")
+        dim, key, amount = (g.strip() for g in match.groups())
+        out.append((dim, key, amount))
+    return tuple(out) or None
 
 
 def _check(name: str, value, ok, allowed: str) -> str | None:

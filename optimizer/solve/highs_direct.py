@@ -27,7 +27,8 @@ def solve_direct(model: SegmentModel, time_limit: float | None = None, mip_gap: 
     import highspy
 
     h = new_highs()
-    h.passModel(highs_lp(model))
+    if h.passModel(highs_lp(model)) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS refused the model (a bug in ltvcac: the model's arrays are inconsistent)")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if mip_gap is not None:

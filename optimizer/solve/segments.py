@@ -66,8 +66,14 @@ class SegmentModel:
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The row-wise (start, index, value) arrays of ``A``."""
         order = np.lexsort((self.a_col, self.a_row))
-        start = np.searchsorted(self.a_row[order], np.arange(len(self.row_lower) + 1))
-        return start, self.a_col[order], self.a_value[order]
+        row, col, value = self.a_row[order], self.a_col[order], self.a_value[order]
+        new = np.ones(len(row), bool)
+        new[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+        if not new.all():  # repeated (row, column) terms add up
+            value = np.add.reduceat(value, np.flatnonzero(new))
+            row, col = row[new], col[new]
+        start = np.searchsorted(row, np.arange(len(self.row_lower) + 1))
+        return start, col, value
 
 
 class _Builder:
