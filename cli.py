@@ -202,6 +202,8 @@ def optimize(
                     metavar="FILE.lp") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
+    pivot: option(Path | None, "A plan over cells (market, period columns): write its spend per channel, market and "
+                               "period here (NAME.by_channel.csv, ...).", file_okay=False, metavar="FOLDER") = None,
     quiet: Quiet = False,
 ) -> None:
     """Recommend spend per channel that maximizes LTV:CAC (or another objective) under the budget.
@@ -209,7 +211,7 @@ def optimize(
     Exit codes: 0 a plan was found, 1 bad input, 2 bad options, 3 no plan keeps every rule.
     """
     finish(optimizer.plan_job(source, settings, out=out, summary_json=summary_json, lp_file=lp_file,
-                              decimal_comma=decimal_comma, plot=plot), quiet)
+                              decimal_comma=decimal_comma, plot=plot, pivot=pivot), quiet)
 
 
 @command(plan=True)
