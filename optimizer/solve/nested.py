@@ -114,6 +114,10 @@ def solve_nested(program: Program, objective: LinearObjective, tree: Tree, share
     threshold = solver.thresholds()
     low, high = solver.prices(threshold)
     x = solver.share_ties(low, high)
+    spent = solver.subtree(x)
+    slack = 1e-9 * np.maximum(np.abs(spent), 1.0) + 1e-9
+    if np.any(spent > solver.upper + slack) or np.any(spent < solver.lower - slack):
+        return None, {}  # the sets' floors and ceilings cannot all hold
     return x, solver.duals(0.5 * (low + high), shares)
 
 
@@ -197,15 +201,17 @@ class _Nested:
         eps = 4 * np.spacing(np.maximum(np.abs(price), 1e-300))
         return price - eps, price + eps
 
+    def subtree(self, x: np.ndarray) -> np.ndarray:
+        """Each set's spend: the sum of ``x`` over its cells."""
+        m = len(self.lower)
+        return sum(np.bincount(self.path[d], x, minlength=m) * (self.depth == d) for d in range(len(self.path)))
+
     def share_ties(self, low: np.ndarray, high: np.ndarray) -> np.ndarray:
         """Spend at each set's price; where constant returns tie, what a set must spend passes down to
         the cells and the sets that take their parent's price, in proportion to their room."""
         deepest, m = self.path[-1], len(self.lower)
         x_min, x_max = self.spend(high[deepest]), self.spend(low[deepest])
-        s_min, s_max = np.zeros(m), np.zeros(m)
-        for d in range(len(self.path)):
-            s_min += np.bincount(self.path[d], x_min, minlength=m) * (self.depth == d)
-            s_max += np.bincount(self.path[d], x_max, minlength=m) * (self.depth == d)
+        s_min, s_max = self.subtree(x_min), self.subtree(x_max)
         price = 0.5 * (low + high)
         parent = np.array(self.tree.parent)
         above = np.where(parent >= 0, price[np.maximum(parent, 0)], 0.0)

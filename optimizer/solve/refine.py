@@ -79,6 +79,8 @@ def by_multiplier(program: Program, objective: LinearObjective, grid: Grid) -> S
 def by_nested(program: Program, objective: LinearObjective, grid: Grid, tree: Tree, shares: dict) -> Solution:
     """Budgets in a tree: nested multipliers, exact, no LP."""
     x, duals = solve_nested(program, objective, tree, shares)
+    if x is None:
+        return Solution(Status.infeasible, program.lo.copy(), np.nan, np.nan, Approach.nested)
     value = objective.evaluate(program.curves.customers(x), x)
     upper, _ = lagrangian_bound(program, objective, duals)
     grid.add_all(np.where(program.hi > program.lo, x, np.nan))
