@@ -43,12 +43,9 @@ SETTINGS = {name: (kind, typer.Option(help=text, rich_help_panel="Plan settings"
     ("max_active", int | None, "At most this many channels may spend anything (solved as a mixed-integer model)."),
     ("time_limit", float | None, "Seconds the solve may take (S-curves, buy-ins, --max-active); the best plan by "
                                  "then is returned with its proven gap."),
-    ("dims", str | None, "Dimension columns of the channel table, e.g. market,period (default: the columns market and "
-                         "period where present); each row is then a cell such as 'Search / NO / 2027-03'."),
-    ("budgets", str | None, "Budgets per dimension value, e.g. 'market:NO=1200000,market:SE=+10%' (spent in full "
-                            "with --budget-mode exact, else at most); quarter:2027-Q1=... for quarters of periods."),
-    ("max_period_change", float | None, "Flighting: a cell's spend changes by at most this fraction from the previous "
-                                        "period of the same channel and market, e.g. 0.2."),
+    ("dims", str | None, "Dimension columns, e.g. market,period (default: market and period where present)."),
+    ("budgets", str | None, "Budgets per dimension value: 'market:NO=1200000,market:SE=+10%,quarter:2027-Q1=9e5'."),
+    ("max_period_change", float | None, "Flighting: a cell's spend within (1 +- F) x its previous period's."),
 )}
 
 

@@ -113,7 +113,7 @@ def test_a_time_limit_gives_a_marked_plan_with_its_gap_or_a_clear_error():
     try:  # the limit is a total for the whole solve; 0.5 s is far too short for 100 channels
         result = optimize(instance(100), objective="value", time_limit=0.5)
     except SolverError as exc:  # no plan at all by then: the message says what to do
-        assert "--time-limit" in str(exc)
+        assert "`time_limit`" in str(exc)  # the command line shows it as --time-limit
         return
     assert result.status == "time limit" and result.ok
     assert result.gap > 0  # never claimed optimal when it is not proven
