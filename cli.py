@@ -36,8 +36,8 @@ def flag(name: str) -> str:
 
 
 # The settings of a plan: declared once (their meaning in optimizer/model/settings.py), shared by every
-# command that solves; the budget is text here because it may be relative (-20%).
-SETTINGS = {name: (str | None if name == "budget" else _optional(kind), typer.Option(
+# command that solves; budgets and dimensions are text here (-20%, market:NO=1200000, market,period).
+SETTINGS = {name: (str | None if name in ("budget", "dims", "budgets") else _optional(kind), typer.Option(
     help=render(SETTING_HELP[name], flag),
     rich_help_panel="Plan settings")) for name, kind in get_type_hints(Settings).items() if name in SETTING_HELP}
 
@@ -187,6 +187,8 @@ def optimize(
                     metavar="FILE.lp") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
+    pivot: option(Path | None, "A plan over cells (market, period columns): write its spend per channel, market and "
+                               "period here (NAME.by_channel.csv, ...).", file_okay=False, metavar="FOLDER") = None,
     quiet: Quiet = False,
 ) -> None:
     """Recommend spend per channel that maximizes LTV:CAC (or another objective) under the budget.
@@ -194,7 +196,7 @@ def optimize(
     Exit codes: 0 a plan was found, 1 bad input, 2 bad options, 3 no plan keeps every rule.
     """
     finish(optimizer.plan_job(source, settings, out=out, summary_json=summary_json, lp_file=lp_file,
-                              decimal_comma=decimal_comma, plot=plot), quiet)
+                              decimal_comma=decimal_comma, plot=plot, pivot=pivot), quiet)
 
 
 @command(plan=True)

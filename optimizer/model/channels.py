@@ -18,6 +18,7 @@ import pandas as pd
 from optimizer.errors import InputError, Problem
 from optimizer.files.numbers import parse_flag, parse_number
 from optimizer.files.tables import TextTable, read_table
+from optimizer.model.cells import SEP, CellIndex, dimension_columns
 from optimizer.model.choices import CurveKind, values
 from optimizer.model.curves import Curves, fit_through_point, make_curves
 from optimizer.model.timeline import Timeline, check_max_payback, check_row, column_month, misnamed, timeline_columns
@@ -31,7 +32,8 @@ NUMERIC = ("spend", "customers", "cac", "ltv", "min_spend", "max_spend", "elasti
            "max_payback", "organic_customers")
 KNOWN = (*REQUIRED, "customers", "cac", "min_spend", "max_spend", "locked", "curve", "elasticity",
          "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
-         "observed_min_spend", "r2", "periods", "max_payback", "organic_customers")  # and value_<N>m (timeline)
+         "observed_min_spend", "r2", "periods", "max_payback", "organic_customers",  # and value_<N>m (timeline)
+         "market", "period")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Channels:
     timeline: Timeline | None = None  # cumulative value per customer by month (value_<N>m columns)
     max_payback: np.ndarray | None = None  # the channel's longest average payback, in months (NaN: none)
     organic: np.ndarray | None = None  # customers the channel brings at zero spend (brand search)
+    cells: CellIndex | None = None  # channel and dimension values per row, when the table has dimensions
 
     def __post_init__(self) -> None:
         for name in ("min_buy_in", "observed_max", "max_payback"):
@@ -77,22 +80,25 @@ class Channels:
         })
 
 
-def read_channels(source: str | Path | pd.DataFrame, name: str = "<DataFrame>") -> Channels:
+def read_channels(source: str | Path | pd.DataFrame, name: str = "<DataFrame>",
+                  dims: tuple[str, ...] | None = None) -> Channels:
     """Read and validate a channel table from a CSV or Parquet file, or a DataFrame.
 
-    ``name`` is how messages refer to a DataFrame.
+    ``name`` is how messages refer to a DataFrame. ``dims`` names the dimension columns (default:
+    ``market`` and ``period`` where present); with them each row is a cell, named "TV / NO / 2027-03".
 
     Raises
     ------
     InputError
         With every problem found (missing or misspelt columns, bad cells, duplicates, ...).
     """
-    return channels_from_table(read_table(source, name))
+    return channels_from_table(read_table(source, name), dims)
 
 
-def channels_from_table(table: TextTable) -> Channels:
-    """Validate a :class:`TextTable` as a channel table."""
-    problems = _column_problems(table)
+def channels_from_table(table: TextTable, dims: tuple[str, ...] | None = None) -> Channels:
+    """Validate a :class:`TextTable` as a channel table (with dimension columns ``dims``)."""
+    dims = dimension_columns(table.frame.columns, dims)
+    problems = _column_problems(table, dims)
     if problems:
         raise InputError(table.source, problems)
     if table.frame.empty:
@@ -101,23 +107,24 @@ def channels_from_table(table: TextTable) -> Channels:
     seen: dict[str, int] = {}
     for pos, record in enumerate(table.frame.to_dict("records")):
         row = _Row(table, pos, record)
-        rows.append(row.parse())
+        rows.append(row.parse(dims))
         problems.extend(row.problems)
-        name = rows[-1]["channel"]
-        if name and name in seen:
-            row.problem("channel", f"duplicate channel name (first on line {seen[name]}); "
+        name = SEP.join([rows[-1]["channel"], *rows[-1]["dims"]])
+        if rows[-1]["channel"] and name in seen:
+            what = "cell" if dims else "channel name"
+            row.problem("channel", f"duplicate {what} {name!r} (first on line {seen[name]}); "
                         "merge the rows or rename one")
             problems.append(row.problems[-1])
         seen.setdefault(name, row.line)
     if problems:
         raise InputError(table.source, problems)
-    return _assemble(rows, table)
+    return _assemble(rows, table, dims)
 
 
-def _column_problems(table: TextTable) -> list[Problem]:
+def _column_problems(table: TextTable, dims: tuple[str, ...] = ()) -> list[Problem]:
     columns = list(table.frame.columns)
     problems = [Problem(f"required column {c!r} is missing; add it to the header", column=c)
-                for c in REQUIRED if c not in columns]
+                for c in (*REQUIRED, *dims) if c not in columns]
     if "customers" not in columns and "cac" not in columns:
         problems.append(Problem("needs a 'customers' or a 'cac' column (customers acquired at the "
                                 "current spend, or spend per customer)"))
@@ -127,7 +134,8 @@ def _column_problems(table: TextTable) -> list[Problem]:
         if misnamed(column):
             problems.append(Problem(f"unknown column {column!r}; value timeline columns are named value_<N>m for N "
                                     "months after acquisition, such as value_12m", column=column))
-        if column in KNOWN or column_month(column) is not None or _repeat_of(column) in columns or misnamed(column):
+        if (column in KNOWN or column in dims or column_month(column) is not None or _repeat_of(column) in columns
+                or misnamed(column)):
             continue
         close = difflib.get_close_matches(column, KNOWN, n=1, cutoff=0.75)
         if close and close[0] not in columns:
@@ -173,11 +181,12 @@ class _Row:
             return None
         return value
 
-    def parse(self) -> dict:
+    def parse(self, dims: tuple[str, ...] = ()) -> dict:
         if not self.name:
             self.problem("channel", "the channel name is empty; give every row a name")
         v = {c: self.number(c) for c in NUMERIC}
         v["channel"] = self.name
+        v["dims"] = tuple(self._dimension(d) for d in dims)
         v["locked"] = self._locked()
         v["curve"] = self._curve()
         for column in ("spend", "customers", "min_spend", "max_spend", "ltv", "ref_customers", "min_buy_in",
@@ -209,6 +218,13 @@ class _Row:
         if cell is None or (isinstance(cell, float) and np.isnan(cell)):
             return ""
         return str(cell).strip().lower()
+
+    def _dimension(self, column: str) -> str:
+        cell = self.record.get(column)
+        text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell).strip()
+        if not text:
+            self.problem(column, f"the {column} is empty; give every row its {column}")
+        return text
 
     def _bad_columns(self) -> set[str]:
         return {p.column for p in self.problems}
@@ -298,7 +314,7 @@ class _Row:
                              f"point ({point:g})")
 
 
-def _assemble(rows: list[dict], table: TextTable) -> Channels:
+def _assemble(rows: list[dict], table: TextTable, dims: tuple[str, ...] = ()) -> Channels:
     params, curve_names, customers = [], [], []
     defaulted = [r["channel"] for r in rows if r["curve"] is None]
     for r in rows:
@@ -321,9 +337,12 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
     if silent:
         notes.append(f"{_list(silent)} acquired no customers at the current spend; "
                      "the optimizer treats them as bringing none at any spend")
+    cells = CellIndex.from_values([r["channel"] for r in rows],
+                                  {d: [r["dims"][k] for r in rows] for k, d in enumerate(dims)}) if dims else None
     return Channels(
-        table=_canonical(rows),
-        names=tuple(r["channel"] for r in rows),
+        table=_canonical(rows, dims),
+        names=cells.names() if cells is not None else tuple(r["channel"] for r in rows),
+        cells=cells,
         spend=np.array([r["spend"] for r in rows], float),
         customers=np.array(customers, float),
         ltv=np.array([r["ltv"] for r in rows], float),
@@ -342,7 +361,7 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
     )
 
 
-def _canonical(rows: list[dict]) -> pd.DataFrame:
+def _canonical(rows: list[dict], dims: tuple[str, ...] = ()) -> pd.DataFrame:
     """The rows in input columns, every zero-spend channel with its reference point."""
     out = []
     for r in rows:
@@ -355,9 +374,10 @@ def _canonical(rows: list[dict]) -> pd.DataFrame:
                     "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c,
                     "shape": r["shape"], "min_buy_in": r["min_buy_in"],
                     "observed_max_spend": r["observed_max_spend"], "max_payback": r["max_payback"],
-                    "organic_customers": r["organic_customers"], **{c: x for _m, c, x in r["timeline"]}})
+                    "organic_customers": r["organic_customers"], **{c: x for _m, c, x in r["timeline"]},
+                    **dict(zip(dims, r["dims"], strict=True))})
     timeline = [c for _m, c, _x in rows[0]["timeline"]] if rows else []
-    return pd.DataFrame(out, columns=["channel", *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
+    return pd.DataFrame(out, columns=["channel", *dims, *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
                                       "locked", "curve", "elasticity", "max_customers", "ref_spend",
                                       "ref_customers", "shape", "min_buy_in", "observed_max_spend", "max_payback",
                                       "organic_customers", *timeline])

@@ -35,8 +35,13 @@ class Settings:
     organic_customers: float = 0.0  # new customers who arrive whatever the budget (word of mouth)
     organic_ltv: float | None = None  # the lifetime value of one of them
     blended: bool = False  # min_ratio on the blended LTV:CAC (paid and organic value over spend)
+    dims: tuple[str, ...] | None = None  # dimension columns of the channel table (default: market, period)
+    max_period_change: float | None = None  # flighting: a cell's spend changes by at most this per period
+    budgets: tuple[tuple[str, str, float | str], ...] | None = None  # (dimension, value, amount) budgets
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "dims", _names(self.dims))
+        object.__setattr__(self, "budgets", _budgets(self.budgets))
         object.__setattr__(self, "objective", choose(Objective, self.objective, "objective"))
         object.__setattr__(self, "budget_mode", choose(BudgetMode, self.budget_mode, "budget mode"))
         object.__setattr__(self, "method", choose(Method, self.method, "method"))
@@ -54,6 +59,8 @@ class Settings:
             _check("organic_customers", self.organic_customers, lambda v: v >= 0,
                    "0 or more (customers who arrive whatever the budget)"),
             _check("organic_ltv", self.organic_ltv, lambda v: v >= 0, "0 or more"),
+            _check("max_period_change", self.max_period_change, lambda v: v >= 0,
+                   "a fraction of 0 or more, such as 0.2 for +-20 % from one period to the next"),
         ) if p]
         if not isinstance(self.blended, bool):
             problems.append(f"`blended` must be true or false; got {self.blended!r}")
@@ -97,7 +104,34 @@ SETTING_HELP = {
     "organic_customers": "Customers who come whatever the budget (blended figures only).",
     "organic_ltv": "Lifetime value of one organic customer.",
     "blended": "Apply `min_ratio` to the blended LTV:CAC (with organic customers).",
+    "dims": "Dimension columns, e.g. market,period (default: market and period where present).",
+    "budgets": "Budgets per dimension value: 'market:NO=1200000,market:SE=+10%,quarter:2027-Q1=9e5'.",
+    "max_period_change": "Flighting: a cell's spend within (1 +- F) x its previous period's.",
 }
+
+
+def _names(value) -> tuple[str, ...] | None:
+    """Dimension names from a list or from text such as "market,period"."""
+    if value is None or isinstance(value, tuple):
+        return value or None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(str(v).strip() for v in items if str(v).strip()) or None
+
+
+def _budgets(value) -> tuple | None:
+    """Budgets per dimension value from (dimension, value, amount) triples or text "market:NO=1200000, ..."."""
+    if value is None or (isinstance(value, tuple) and all(isinstance(v, tuple) for v in value)):
+        return value or None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = []
+    for item in (str(i).strip() for i in items):
+        match = re.fullmatch(r"([^:=]+):([^=]+)=(.+)", item)
+        if not match:
+            raise UsageError(f"`budgets`: {item!r} is not a budget; write dimension:value=amount, such as "
+                             "market:NO=1200000 or period:2027-03=+10%")
+        dim, key, amount = (g.strip() for g in match.groups())
+        out.append((dim, key, amount))
+    return tuple(out) or None
 
 
 def _check(name: str, value, ok, allowed: str) -> str | None:

@@ -10,6 +10,7 @@ import pandas as pd
 from optimizer.model.choices import BudgetMode, Objective
 from optimizer.model.program import Approach, Status
 from optimizer.report.payback_text import months, payback_lines, portfolio_rows
+from optimizer.report.pivots import format_pivots
 from optimizer.results.result import Result
 from optimizer.whatif.batch import ScenarioRun
 from optimizer.whatif.frontier import Frontier
@@ -36,8 +37,9 @@ def format_result(result: Result, max_rows: int = 40) -> str:
     lines.append(f"Solved with {_method(result)}{gap}.")
     if result.status == Status.time_limit:
         lines.append("Stopped at the time limit: this is the best plan found, not a proven optimum.")
-    lines += ["", *_portfolio(result), "", *_channels(result, max_rows), *payback_lines(result, max_rows), "",
-              *_budget(result), *_rules(result)]
+    cells = format_pivots(result.plan)  # a plan over cells shows its pivots, not every cell
+    lines += ["", *_portfolio(result), "", *(cells or _channels(result, max_rows)), *payback_lines(result, max_rows),
+              "", *_budget(result), *_rules(result)]
     return "\n".join(lines + _notes(result))
 
 
@@ -115,9 +117,11 @@ def _rules(result: Result) -> list[str]:
     if not result.rules:
         return []
     out = ["", "Rules across channels:"]
-    for r in result.rules:
+    for r in result.rules[:40]:
         state = f"binding, shadow price {r.shadow_price:.4g} per unit" if r.binding else "holds with room"
         out.append(f"  - {r.text}: {state}")
+    if len(result.rules) > 40:
+        out.append(f"  ... and {len(result.rules) - 40} more (see the summary JSON)")
     return out
 
 
