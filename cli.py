@@ -43,6 +43,12 @@ SETTINGS = {name: (kind, typer.Option(help=text, rich_help_panel="Plan settings"
     ("max_active", int | None, "At most this many channels may spend anything (solved as a mixed-integer model)."),
     ("time_limit", float | None, "Seconds the solve may take (S-curves, buy-ins, --max-active); the best plan by "
                                  "then is returned with its proven gap."),
+    ("simulate", int | None, "Score today's and the recommended plan under N draws; re-optimize each for stability."),
+    ("risk", str | None, "Certified risk-aware plan: 'expected' (mean of draws) or 'cvar:ALPHA' (worst ALPHA share)."),
+    ("seed", int | None, "Seed of the draws from intervals (default 0); the same seed gives the same draws."),
+    ("target", float | None, "An LTV:CAC target: the share of draws reaching it (frontier: where the best meets it)."),
+    ("draws", Path | None, "A draws table (draw, channel, uncertain columns such as ltv) instead of intervals."),
+    ("interval_level", float | None, "Level of intervals without an interval_level column (default 0.9)."),
 )}
 
 
@@ -245,7 +251,6 @@ def frontier_command(
     start: option(str, "Lowest budget: a number or a change of today's total (-50%).", "--from") = "-50%",
     stop: option(str, "Highest budget: a number or a change (+50%).", "--to") = "+50%",
     steps: option(int, "Number of budgets, evenly spaced, ends included.", min=2, max=2000) = 21,
-    target: option(float, "Mark the budget where the best LTV:CAC crosses this.") = 3.0,
     out: out_file("Write every point (with each channel's spend) to this CSV.") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
@@ -253,8 +258,8 @@ def frontier_command(
 ) -> None:
     """The efficient frontier: the best value, customers and LTV:CAC for each budget in a range."""
     with progress(steps, "budgets", quiet) as bar:
-        job = optimizer.frontier_job(source, settings, start, stop, steps, target, out=out, plot=plot,
-                                     decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
+        job = optimizer.frontier_job(source, settings, start, stop, steps, settings.get("target", 3.0), out=out,
+                                     plot=plot, decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
     echo(job.text, quiet)
     wrote(job.written, quiet)
 

@@ -23,6 +23,8 @@ from optimizer.results.result import Result
 from optimizer.solve.backends import resolve_backend
 from optimizer.solve.diagnosis import rule_conflicts
 from optimizer.solve.strategy import Strategy
+from optimizer.uncertainty.draws import DrawSet
+from optimizer.uncertainty.plan import plan_under_uncertainty, uncertain
 
 
 def optimize(
@@ -41,6 +43,12 @@ def optimize(
     time_limit: float | None = None,
     lp_file: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    draws: DrawSet | pd.DataFrame | str | Path | None = None,
+    simulate: int | None = None,
+    risk: str | None = None,
+    seed: int = 0,
+    target: float | None = None,
+    interval_level: float = 0.9,
 ) -> Result:
     """Recommend spend per channel that maximizes ``objective`` under the budget and rules.
 
@@ -79,6 +87,21 @@ def optimize(
         Where to write the final LP model, for reading or for another solver.
     progress
         Called with a short message after every LP round.
+    draws
+        A draws table (a path or a DataFrame: ``draw, channel`` and any of customers, cac, ltv,
+        elasticity, max_customers, shape, ref_customers), instead of the channel table's intervals.
+    simulate
+        Score today's and the recommended plan under this many draws, and re-optimize each draw for
+        every channel's stability (``Result.risk``; stability columns in ``Result.plan``).
+    risk
+        ``expected`` (the best mean over the draws) or ``cvar:ALPHA`` (the best mean of the worst
+        ALPHA share of draws), both certified; None plans on the estimates.
+    seed
+        Seed of the draws from intervals; the same seed gives the same draws.
+    target
+        An LTV:CAC target: the share of draws in which each plan reaches it.
+    interval_level
+        Level of the channel table's intervals where it has no ``interval_level`` column.
 
     Returns
     -------
@@ -89,13 +112,31 @@ def optimize(
     today = float(table.spend.sum())
     amount = today if budget is None else parse_amount(budget, today, "amount of budget")
     settings = Settings(objective, amount, budget_mode, max_change, min_ratio, fixed_costs, solver, tolerance,
-                        method, max_active, time_limit)
-    return optimize_settings(table, settings, rules, lp_file, progress)
+                        method, max_active, time_limit, simulate, risk, seed, target,
+                        None if isinstance(draws, (pd.DataFrame, DrawSet)) else draws, interval_level)
+    return optimize_settings(table, settings, rules, lp_file, progress,
+                             draws if isinstance(draws, (pd.DataFrame, DrawSet)) else None)
 
 
 def optimize_settings(table: Channels, settings: Settings, rules: list[GroupRule | RatioRule] | None = None,
-                      lp_file: str | Path | None = None, progress: Callable[[str], None] | None = None) -> Result:
-    """:func:`optimize` for a validated table and a :class:`Settings` (scenarios and sweeps call this)."""
+                      lp_file: str | Path | None = None, progress: Callable[[str], None] | None = None,
+                      draws: DrawSet | pd.DataFrame | None = None) -> Result:
+    """:func:`optimize` for a validated table and a :class:`Settings` (scenarios and sweeps call this).
+
+    ``draws`` (a draws table in memory) stands in for ``settings.draws``.
+    """
+    if not uncertain(settings, draws):
+        return _solve(table, settings, rules, lp_file, progress)
+
+    def solve(one: Channels, plain: Settings, strategy=None, write: bool = False) -> Result:
+        return _solve(one, plain, rules, lp_file if write else None, progress, strategy)
+
+    return plan_under_uncertainty(table, settings, solve, draws, rules)
+
+
+def _solve(table: Channels, settings: Settings, rules: list[GroupRule | RatioRule] | None,
+           lp_file: str | Path | None, progress: Callable[[str], None] | None, make_strategy=None) -> Result:
+    """One plan on ``table`` as it is; ``make_strategy`` (default :class:`Strategy`) solves the program."""
     amount = float(table.spend.sum()) if settings.budget is None else settings.budget
     backend, solver_notes = resolve_backend(settings.solver)
     limits, conflicts = channel_limits(table, settings, amount)
@@ -108,7 +149,7 @@ def optimize_settings(table: Channels, settings: Settings, rules: list[GroupRule
     notes = table.notes + solver_notes + _setting_notes(table, settings)
     base = dict(settings=settings, solver=backend.name.value, budget=amount, before=before, notes=notes,
                 channels=table)
-    strategy = Strategy(table, limits, settings, program, backend, progress)
+    strategy = (make_strategy or Strategy)(table, limits, settings, program, backend, progress)
     if conflicts:
         if lp_file is not None:
             strategy.write_unsolved(lp_file)

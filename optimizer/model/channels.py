@@ -19,16 +19,18 @@ from optimizer.files.numbers import parse_flag, parse_number
 from optimizer.files.tables import TextTable, read_table
 from optimizer.model.choices import CurveKind, values
 from optimizer.model.curves import Curves, fit_through_point, make_curves
+from optimizer.model.intervals import INTERVAL_COLUMNS, LEVEL_COLUMN, interval_problems
 
 DEFAULT_CURVE = CurveKind.linear.value
 CURVE_KINDS = values(CurveKind)
 LARGEST = 1e15  # no budget, customer count or LTV is larger; beyond it sums lose their digits
 REQUIRED = ("channel", "spend", "ltv")
 NUMERIC = ("spend", "customers", "cac", "ltv", "min_spend", "max_spend", "elasticity",
-           "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend")
+           "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
+           *INTERVAL_COLUMNS, LEVEL_COLUMN)
 KNOWN = (*REQUIRED, "customers", "cac", "min_spend", "max_spend", "locked", "curve", "elasticity",
          "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
-         "observed_min_spend", "r2", "periods")
+         "observed_min_spend", "r2", "periods", *INTERVAL_COLUMNS, LEVEL_COLUMN)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Channels:
     table: pd.DataFrame | None = None  # the input as understood, in input columns (for what-ifs)
     min_buy_in: np.ndarray | None = None  # spend is 0 or at least this (NaN: no buy-in)
     observed_max: np.ndarray | None = None  # the largest spend the curve was fitted on (NaN: unknown)
+    intervals: pd.DataFrame | None = None  # interval columns and their level, one row per channel (None: none)
 
     def __post_init__(self) -> None:
         for name in ("min_buy_in", "observed_max"):
@@ -173,6 +176,8 @@ class _Row:
         self._check_customers(v)
         self._check_limits(v)
         self._check_curve(v)
+        for column, message in interval_problems(v, v["curve"] or DEFAULT_CURVE, self._bad_columns()):
+            self.problem(column, message)
         return v
 
     def text(self, column: str) -> str:
@@ -306,13 +311,14 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
         observed_max=np.array([np.nan if r["observed_max_spend"] is None else r["observed_max_spend"] for r in rows]),
         curve_names=tuple(curve_names),
         curves=make_curves(params),
+        intervals=_intervals(rows),
         source=table.source,
         notes=tuple(notes),
     )
 
 
 def _canonical(rows: list[dict]) -> pd.DataFrame:
-    """The rows in input columns, every zero-spend channel with its reference point."""
+    """The rows in input columns, every zero-spend channel with its reference point (and intervals, if any)."""
     out = []
     for r in rows:
         ref_s, ref_c = r["ref_spend"], r["ref_customers"]
@@ -324,9 +330,18 @@ def _canonical(rows: list[dict]) -> pd.DataFrame:
                     "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c,
                     "shape": r["shape"], "min_buy_in": r["min_buy_in"],
                     "observed_max_spend": r["observed_max_spend"]})
-    return pd.DataFrame(out, columns=["channel", *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
-                                      "locked", "curve", "elasticity", "max_customers", "ref_spend",
-                                      "ref_customers", "shape", "min_buy_in", "observed_max_spend"])
+    frame = pd.DataFrame(out, columns=["channel", *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
+                                       "locked", "curve", "elasticity", "max_customers", "ref_spend",
+                                       "ref_customers", "shape", "min_buy_in", "observed_max_spend"])
+    intervals = _intervals(rows)
+    return frame if intervals is None else pd.concat([frame, intervals], axis=1)
+
+
+def _intervals(rows: list[dict]) -> pd.DataFrame | None:
+    """The interval columns that any row fills, and the level column when given (None: no intervals)."""
+    frame = pd.DataFrame([{c: r[c] for c in (*INTERVAL_COLUMNS, LEVEL_COLUMN)} for r in rows], dtype=float)
+    frame = frame.loc[:, frame.notna().any()]
+    return None if frame.columns.difference([LEVEL_COLUMN]).empty else frame
 
 
 def _list(names: list[str], most: int = 4) -> str:

@@ -43,6 +43,7 @@ class Approach(StrEnum):
     closed_form = "closed form"  # the budget multiplier, exact, no LP
     refined_lp = "refined LP"  # piecewise-linear LPs refined until certified
     refined_milp = "refined MILP"  # mixed-integer models (S-curves, buy-ins, active-channel limit)
+    risk_lp = "refined risk LP"  # a CVaR plan: one LP over every draw's piecewise curves, refined until certified
 
 
 @dataclass(frozen=True)

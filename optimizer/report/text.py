@@ -9,6 +9,7 @@ import pandas as pd
 
 from optimizer.model.choices import BudgetMode, Objective
 from optimizer.model.program import Approach, Status
+from optimizer.report.risk_text import format_uncertainty, risk_words
 from optimizer.results.result import Result
 from optimizer.whatif.batch import ScenarioRun
 from optimizer.whatif.frontier import Frontier
@@ -26,7 +27,7 @@ def format_result(result: Result, max_rows: int = 40) -> str:
     """A readable report of ``result``; infeasible results show their diagnosis."""
     s = result.settings
     mode = "spend it all" if s.budget_mode == BudgetMode.exact else "spend at most this"
-    lines = [f"Objective: {_GOALS[s.objective]} (budget {money(result.budget)}, {mode})"]
+    lines = [f"Objective: {_GOALS[s.objective]}{risk_words(s.risk)} (budget {money(result.budget)}, {mode})"]
     if not result.ok:
         lines += ["", "No plan keeps every rule:"]
         lines += [f"  - {d}" for d in result.diagnosis]
@@ -36,7 +37,7 @@ def format_result(result: Result, max_rows: int = 40) -> str:
     if result.status == Status.time_limit:
         lines.append("Stopped at the time limit: this is the best plan found, not a proven optimum.")
     lines += ["", *_portfolio(result), "", *_channels(result, max_rows), "", *_budget(result), *_rules(result)]
-    return "\n".join(lines + _notes(result))
+    return "\n".join(lines + format_uncertainty(result, max_rows) + _notes(result))
 
 
 def _method(result: Result) -> str:
@@ -45,6 +46,8 @@ def _method(result: Result) -> str:
         return f"the mixed-integer model ({name}, {result.rounds} rounds of refined breakpoints)"
     if result.approach == Approach.closed_form:
         return "the exact budget-multiplier method"
+    if result.approach == Approach.risk_lp:
+        return f"{name} ({result.rounds} rounds of the risk LP over {result.uncertainty.draws} draws)"
     return f"{name} ({result.rounds} LP rounds on refined curves)"
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from optimizer.model.channels import Channels
 from optimizer.model.program import Approach, Status
 from optimizer.model.settings import Settings
+from optimizer.uncertainty.summary import Uncertainty
 
 PLAN_COLUMNS = (
     "channel", "curve", "current_spend", "recommended_spend", "change", "change_pct",
@@ -87,6 +88,12 @@ class Result:
     rules: tuple[RuleCheck, ...] = ()
     channels: Channels | None = None  # the channels the plan is for (their curves, for charts)
     approach: Approach | None = None  # None when there is no plan
+    uncertainty: Uncertainty | None = None  # how sure the plan is, over draws of the uncertain inputs
+
+    @property
+    def risk(self) -> pd.DataFrame | None:
+        """The plans' figures over the draws, one row per plan (today, point, recommended); None without draws."""
+        return None if self.uncertainty is None else self.uncertainty.frame.copy()
 
     @property
     def ok(self) -> bool:
@@ -129,6 +136,8 @@ class Result:
                       for r in self.rules],
             "notes": list(self.notes),
         }
+        if self.uncertainty is not None:
+            out["uncertainty"] = self.uncertainty.summary()
         return _plain(out)
 
     def __repr__(self) -> str:

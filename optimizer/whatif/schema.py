@@ -15,7 +15,8 @@ CURVES = values(CurveKind)
 SETTINGS = {
     "budget": AMOUNT, "budget_mode": values(BudgetMode), "objective": values(Objective), "max_change": NUMBER,
     "min_ratio": NUMBER, "fixed_costs": NUMBER, "solver": values(Solver), "method": values(Method),
-    "max_active": int, "time_limit": NUMBER,
+    "max_active": int, "time_limit": NUMBER, "simulate": int, "risk": str, "seed": int, "target": NUMBER,
+    "draws": str, "interval_level": NUMBER,
 }
 TOP = {"description": str, "extends": str, "channels": str, **SETTINGS,
        "adjust": list, "add": list, "groups": dict, "ratios": list}
