@@ -91,7 +91,8 @@ def _key_problems(text: TextTable, channel: pd.Series, draw: pd.Series, names: t
                            text.line(int(pos)), channel.iloc[pos], "draw", text.line_word))
     every = pd.unique(draw)
     for name in pd.unique(channel[channel.isin(known)]):
-        missing = [d for d in every if d not in set(draw[channel == name])]
+        have = set(draw[channel == name])
+        missing = [d for d in every if d not in have]
         if missing:
             shown = ", ".join(repr(d) for d in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5
                                                                else "")
