@@ -44,7 +44,7 @@ def draw_values(draws: pd.DataFrame, x1: np.ndarray, x2: np.ndarray) -> np.ndarr
 def cvar(values: np.ndarray, alpha: float) -> np.ndarray:
     v = np.sort(values, axis=0)
     k = alpha * len(v)
-    m = int(math.floor(k + 1e-9))
+    m = math.floor(k + 1e-9)
     return (v[:m].sum(axis=0) + ((k - m) * v[m] if m < len(v) else 0.0)) / k
 
 

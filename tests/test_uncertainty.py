@@ -17,6 +17,8 @@ import pytest
 import optimizer
 from optimizer import InputError, UsageError
 from optimizer.uncertainty.draws import draws_from_intervals
+from optimizer.uncertainty.many import reoptimize
+from optimizer.uncertainty.plan import make_draws
 from tests.reference import Instance, reference_value, value_of
 
 EXAMPLE_COLUMNS = ["channel", "spend", "customers", "ltv", "curve", "elasticity", "max_customers"]
@@ -163,8 +165,6 @@ def test_every_draw_reoptimized_at_once_equals_one_solve_per_draw_by_lps():
     frame = three(ltv_low=[70.0, 90.0, 100.0], ltv_high=[140.0, 150.0, 220.0],
                   elasticity_low=[0.4, None, 0.3], elasticity_high=[0.8, None, 0.6])
     result = optimizer.optimize(frame, simulate=50, budget_mode="at-most", fixed_costs=300.0)
-    from optimizer.uncertainty.plan import make_draws
-    from optimizer.uncertainty.many import reoptimize
 
     table = optimizer.read_channels(frame)
     draws = make_draws(table, result.settings)

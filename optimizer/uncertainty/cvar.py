@@ -49,6 +49,8 @@ from optimizer.uncertainty.summary import tail_mean
 
 MAX_ROUNDS = 60
 TOLERANCE = 1e-5  # the least relative gap asked of a CVaR plan (its LP has a row per draw)
+INTEGERS = ("`risk` cvar is not yet supported with S-shaped curves, buy-ins or `max_active`; use `risk` expected, "
+            "or plan on the point estimates")
 
 
 class RiskStrategy:
@@ -76,8 +78,7 @@ class RiskStrategy:
 
     def solve(self) -> Planned:
         if self.program.needs_integers:
-            raise UsageError("`risk` cvar is not yet supported with S-shaped curves, buy-ins or `max_active`; "
-                             "use `risk` expected, or plan on the point estimates")
+            raise UsageError(INTEGERS)
         s = self.settings
         if s.objective == Objective.ratio and not self.limits.exact:
             sol = self._best_ratio()

@@ -29,7 +29,7 @@ from optimizer.model.limits import channel_limits
 from optimizer.model.rules import GroupRule, RatioRule, rule_rows
 from optimizer.model.settings import Settings, parse_risk
 from optimizer.results.result import Result
-from optimizer.uncertainty.cvar import RiskStrategy
+from optimizer.uncertainty.cvar import INTEGERS, RiskStrategy
 from optimizer.uncertainty.draws import DrawSet, draws_from_intervals
 from optimizer.uncertainty.mixture import MixtureCurves
 from optimizer.uncertainty.simulate import price_of_safety, summarize
@@ -76,9 +76,12 @@ def plan_under_uncertainty(table: Channels, settings: Settings, solve: Solve,
 
     ``solve(table, settings, strategy=None, write=False)`` solves one table with these rules.
     """
+    measure, alpha = parse_risk(settings.risk) if settings.risk else (None, None)
+    integers = (~table.curves.concave).any() or (np.nan_to_num(table.min_buy_in) > 0).any() or settings.max_active
+    if measure == RiskMeasure.cvar and integers:
+        raise UsageError(INTEGERS)
     found = make_draws(table, settings, draws)
     plain = settings.replace(simulate=None, risk=None, draws=None)
-    measure, alpha = parse_risk(settings.risk) if settings.risk else (None, None)
     point = solve(table, plain, write=measure is None)
     if not point.ok or measure is None:
         result = point
