@@ -98,8 +98,7 @@ def solves(command):
 
     @functools.wraps(command)
     def run(**kwargs):
-        given = {name: getattr(kwargs[name], "value", kwargs[name]) for name in SETTINGS
-                 if kwargs.get(name) is not None}
+        given = {n: getattr(kwargs[n], "value", kwargs[n]) for n in SETTINGS if kwargs.get(n) is not None}
         return command(settings=given, **{k: v for k, v in kwargs.items() if k not in SETTINGS})
 
     del run.__wrapped__  # Typer must read the signature below, not the command's own
@@ -171,8 +170,7 @@ def input_file(help: str, metavar: str, kind=Path):
 Source = input_file("A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and "
                     "curves) or a scenario file (TOML).", "CHANNELS.csv|SCENARIO.toml")
 Scenarios = input_file("Scenario files (TOML); see scenarios/.", "SCENARIO.toml...", list[Path])
-Plot = option(Path | None, "Write charts here (PNG and SVG): allocation, response curves, frontier.",
-              file_okay=False, metavar="FOLDER")
+Plot = option(Path | None, "Charts (PNG, SVG): allocation, curves, frontier, draws.", file_okay=False, metavar="DIR")
 Quiet = option(bool, "Print nothing but errors and the files written.", "--quiet", "-q")
 DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")
 
@@ -345,6 +343,7 @@ def attribute_command(
                   dir_okay=False) = None,
     ltv: option(Path | None, "LTV per channel (channel, ltv), instead of attributed value per customer.",
                 exists=True, dir_okay=False) = None,
+    bootstrap: option(int, "Resample the journeys N times: a 90 % interval of each channel's customers.", min=0) = 0,
     out: out_file("Write the channel table (with --spend) or the attribution.") = None,
     compare_models: option(Path | None, "Write every model's attributed conversions side by side here.",
                            dir_okay=False, metavar="FILE.csv") = None,
@@ -364,9 +363,10 @@ def attribute_command(
     """Attribute conversions to channels from customer journeys, and write the optimizer's channel table."""
     job = optimizer.attribute_job(
         journeys, model.value, order, sep=sep, weights=weights, half_life_days=half_life, lookback_days=lookback,
-        collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, compare_models=compare_models,
-        stats_dir=stats_dir, columns=dict(customer_col=customer_col, time_col=time_col, channel_col=channel_col,
-                                          conversion_col=conversion_col, value_col=value_col))
+        collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, bootstrap=bootstrap, stats_dir=stats_dir,
+        compare_models=compare_models, columns=dict(customer_col=customer_col, time_col=time_col,
+                                                    channel_col=channel_col, conversion_col=conversion_col,
+                                                    value_col=value_col))
     echo(job.text)
     echo(job.notes, err=True)
     wrote(job.written)

@@ -13,9 +13,13 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+import numpy as np
+import pandas as pd
+
 QUANTITIES = ("ltv", "customers", "cac", "elasticity", "max_customers", "shape")
 INTERVAL_COLUMNS = tuple(f"{q}_{end}" for q in QUANTITIES for end in ("low", "high"))
 LEVEL_COLUMN = "interval_level"
+DEFAULT_LEVEL = 0.9
 UPPER = {"elasticity": 1.0, "shape": 10.0}  # the valid ranges' tops (a draw is truncated there)
 CURVES = {"elasticity": ("power",), "max_customers": ("saturating", "hill"), "shape": ("hill",)}
 _SLACK = 1e-9  # an estimate this close to an end (relatively) is inside: written files round
@@ -86,3 +90,37 @@ def rescale(estimate: float, low: float, high: float, level: float, to: float) -
     factor = z_of(to) / z_of(level)
     return (estimate * math.exp(math.log(low / estimate) * factor),
             estimate * math.exp(math.log(high / estimate) * factor))
+
+
+def carry_ltv_intervals(table: pd.DataFrame, ltv: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``table`` with ltv_low/ltv_high from an LTV table (channel, ltv, ltv_low, ltv_high, interval_level).
+
+    Numeric columns are already parsed. A row that has other intervals keeps their level and the LTV
+    interval is restated at it; otherwise the row takes the LTV table's level. Returns notes on
+    intervals restated or left out.
+    """
+    if not {"ltv_low", "ltv_high"} <= set(ltv.columns):
+        return table, ()
+    by = ltv.assign(channel=ltv["channel"].astype(str).str.strip()).drop_duplicates("channel").set_index("channel")
+    levels = by[LEVEL_COLUMN] if LEVEL_COLUMN in by else pd.Series(DEFAULT_LEVEL, index=by.index)
+    out = table.copy()
+    for column in ("ltv_low", "ltv_high", LEVEL_COLUMN):
+        out[column] = out[column].astype(float) if column in out else np.nan
+    others = [c for c in INTERVAL_COLUMNS if c in out and not c.startswith("ltv_")]
+    notes = []
+    for i, name in zip(out.index, out["channel"], strict=True):
+        if name not in by.index:
+            continue
+        estimate, low, high = (float(by.at[name, c]) for c in ("ltv", "ltv_low", "ltv_high"))
+        level = float(levels[name]) if np.isfinite(levels[name]) else DEFAULT_LEVEL
+        if not 0 < low <= estimate <= high:
+            notes.append(f"the LTV interval of {name!r} ({low:g} - {high:g}) does not surround a positive LTV; "
+                         "left out")
+            continue
+        own = out.loc[i, others].notna().any() if others else False
+        to = (out.at[i, LEVEL_COLUMN] if pd.notna(out.at[i, LEVEL_COLUMN]) else DEFAULT_LEVEL) if own else level
+        out.loc[i, ["ltv_low", "ltv_high", LEVEL_COLUMN]] = [*rescale(estimate, low, high, level, to), to]
+        if to != level:
+            notes.append(f"the LTV interval of {name!r} restated from {level:g} to {to:g}, the level of the row's "
+                         "other intervals")
+    return out, tuple(notes)
