@@ -170,7 +170,7 @@ def input_file(help: str, metavar: str, kind=Path):
 Source = input_file("A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and "
                     "curves) or a scenario file (TOML).", "CHANNELS.csv|SCENARIO.toml")
 Scenarios = input_file("Scenario files (TOML); see scenarios/.", "SCENARIO.toml...", list[Path])
-Plot = option(Path | None, "Charts (PNG, SVG): allocation, curves, frontier, draws.", file_okay=False, metavar="DIR")
+Plot = option(Path | None, "Charts (PNG, SVG): allocation, curves, frontier, draws.", file_okay=False, metavar="FOLDER")
 Quiet = option(bool, "Print nothing but errors and the files written.", "--quiet", "-q")
 DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")
 
