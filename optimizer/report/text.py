@@ -155,8 +155,10 @@ def _cell(figure: str, value) -> str:
         return value
     if value is None or value != value:
         return "-"
-    if figure == "ltv_cac":
+    if figure.startswith("ltv_cac"):
         return ratio(value)
+    if figure.startswith("p_"):
+        return f"{value * 100:.0f} %"
     if figure == "customers":
         return count(value)
     if figure in ("budget_shadow_price", "marginal_value_per_budget_unit"):
