@@ -30,7 +30,8 @@ def format_uncertainty(result: Result, max_rows: int = 40) -> list[str]:
     if u is None or not result.ok:
         return []
     varying = " and ".join(", ".join(u.varies).rsplit(", ", 1)) if u.varies else "nothing"
-    lines = ["", f"Over {count(u.draws)} draws from {u.origin}; {varying} "
+    draws = f"{u.draws:,}".replace(",", " ")
+    lines = ["", f"Over {draws} draws from {u.origin}; {varying} "
                  f"{'varies' if len(u.varies) == 1 else 'vary'}:"]
     if u.risk is not None:
         lines.append("  (the portfolio above is the draws' mean; the point plan is the plan on the estimates)")
