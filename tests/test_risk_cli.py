@@ -26,10 +26,10 @@ def uncertain(example, tmp_path):
     return path
 
 
-def test_simulate_writes_stability_columns_summary_and_charts(uncertain, tmp_path):
-    out, summary, charts = tmp_path / "plan.csv", tmp_path / "s.json", tmp_path / "charts"
+def test_simulate_writes_stability_columns_and_summary(uncertain, tmp_path):
+    out, summary = tmp_path / "plan.csv", tmp_path / "s.json"
     result = run("optimize", uncertain, "--simulate", "300", "--target", "3.6", "--seed", "4", "--out", out,
-                 "--summary-json", summary, "--plot", charts)
+                 "--summary-json", summary)
     assert result.exit_code == 0, result.output
     assert "Over 300 draws from the channel table's 90 % intervals (seed 4); ltv varies:" in result.stdout
     assert "reaches 3.6x" in result.stdout and "Display: cut in" in result.stdout
@@ -37,7 +37,6 @@ def test_simulate_writes_stability_columns_summary_and_charts(uncertain, tmp_pat
     assert list(plan.columns[-4:]) == ["spend_p05", "spend_p50", "spend_p95", "direction_agreement"]
     data = json.loads(summary.read_text(encoding="utf-8"))["uncertainty"]
     assert data["draws"] == 300 and set(data["plans"]) == {"today", "recommended"} and len(data["stability"]) == 10
-    assert {"risk.png", "stability.svg"} <= {p.name for p in charts.iterdir()}
 
 
 def test_a_cvar_plan_states_its_price_of_safety(uncertain, tmp_path):
@@ -59,9 +58,10 @@ def test_bad_risk_options_exit_2_naming_the_flag(uncertain, value, words):
 def test_report_frontier_and_run_take_the_same_options(uncertain, tmp_path):
     page = tmp_path / "r.html"
     assert run("report", uncertain, "--simulate", "100", "--no-frontier", "--out", page).exit_code == 0
-    assert "How sure is this plan" in page.read_text(encoding="utf-8")
-    result = run("frontier", uncertain, "--steps", "3", "--risk", "expected", "--simulate", "50", "--target", "3.7")
-    assert result.exit_code == 0 and "3.7x" in result.stdout, result.output
+    text = page.read_text(encoding="utf-8")
+    assert "How sure is this plan" in text and "LTV:CAC over the draws" in text and text.count("<svg") == 4
+    result = run("frontier", uncertain, "--steps", "2", "--risk", "expected", "--simulate", "50", "--target", "50")
+    assert result.exit_code == 0 and "stays below 50x" in result.stdout, result.output
     scenario = tmp_path / "risky.toml"
     scenario.write_text(f'channels = "{uncertain.name}"\nrisk = "expected"\nsimulate = 50\n', encoding="utf-8")
     result = run("run", scenario, "--out-dir", tmp_path / "out")
