@@ -36,6 +36,9 @@ _API = {
     "Result": "optimizer.results.result",
     "Portfolio": "optimizer.results.result",
     "RuleCheck": "optimizer.results.result",
+    "Uncertainty": "optimizer.uncertainty.summary",
+    "PriceOfSafety": "optimizer.uncertainty.summary",
+    "read_draws": "optimizer.uncertainty.table",
     "load_scenario": "optimizer.whatif.scenario",
     "load_source": "optimizer.whatif.scenario",
     "run_scenarios": "optimizer.whatif.batch",
@@ -74,12 +77,14 @@ __all__ = [
     "OptimizerError",
     "OutputError",
     "Portfolio",
+    "PriceOfSafety",
     "RatioRule",
     "Result",
     "RuleCheck",
     "Settings",
     "SolverError",
     "Status",
+    "Uncertainty",
     "UsageError",
     "__version__",
     "analyze",
@@ -100,6 +105,7 @@ __all__ = [
     "optimize_settings",
     "plan_job",
     "read_channels",
+    "read_draws",
     "report_job",
     "run_job",
     "run_scenarios",
@@ -139,6 +145,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the names __getattr__ loads
     from optimizer.optimization import optimize, optimize_settings
     from optimizer.results.result import Portfolio, Result, RuleCheck
     from optimizer.solve.backends import solver_report
+    from optimizer.uncertainty.summary import PriceOfSafety, Uncertainty
+    from optimizer.uncertainty.table import read_draws
     from optimizer.whatif.batch import compare, describe_file, run_scenarios
     from optimizer.whatif.frontier import frontier
     from optimizer.whatif.scenario import load_scenario, load_source

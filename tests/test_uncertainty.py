@@ -16,9 +16,12 @@ import pytest
 
 import optimizer
 from optimizer import InputError, UsageError
+from optimizer.model.formulation import formulate
+from optimizer.model.limits import channel_limits
 from optimizer.uncertainty.draws import draws_from_intervals
 from optimizer.uncertainty.many import reoptimize
 from optimizer.uncertainty.plan import make_draws
+from optimizer.uncertainty.stability import draw_plans
 from tests.reference import Instance, reference_value, value_of
 
 EXAMPLE_COLUMNS = ["channel", "spend", "customers", "ltv", "curve", "elasticity", "max_customers"]
@@ -261,3 +264,22 @@ def test_uncertain_options_without_uncertain_inputs_say_what_to_add():
         optimizer.optimize(three(), risk="cvar:1.5")
     with pytest.raises(UsageError, match="draws table has 20"):
         optimizer.optimize(three(), draws=_ltv_draws(three(), 20, 0, 0.1), simulate=50)
+
+
+def test_s_curves_are_reoptimized_draw_by_draw_not_by_the_closed_form():
+    frame = three(ltv_low=[80.0, 90.0, 100.0], ltv_high=[130.0, 150.0, 200.0])
+    frame.loc[2, ["curve", "elasticity", "max_customers", "shape"]] = ["hill", None, 60.0, 2.5]
+    table = optimizer.read_channels(frame)
+    settings = optimizer.Settings(budget=1000.0, simulate=6)
+    limits, _ = channel_limits(table, settings, 1000.0)
+    program = formulate(table, limits, settings, [])
+    assert program.budget_only and program.needs_integers  # the budget alone, but an S-curve
+    asked = []
+
+    def solve(draw, _settings):  # each draw's own solve (a mixed-integer model in the optimizer)
+        asked.append(draw.ltv.copy())
+        return draw.spend
+
+    draws = make_draws(table, settings)
+    plans, note = draw_plans(draws, table, settings, program, limits, solve)
+    assert len(asked) == 6 and "6 of the 6 draws" in note and (plans == table.spend).all()

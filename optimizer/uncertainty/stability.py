@@ -46,7 +46,7 @@ def directions(spend: np.ndarray, today: np.ndarray, budget: float) -> np.ndarra
 def draw_plans(draws: DrawSet, table: Channels, settings: Settings, program: Program, limits: Limits,
                solve: Callable[[Channels, Settings], np.ndarray | None]) -> tuple[np.ndarray, str | None]:
     """Each draw's optimal spend (draws, channels; NaN for a draw with no plan) and a note on how."""
-    if program.budget_only:
+    if program.budget_only and not program.needs_integers:
         return reoptimize(draws, limits.lo, limits.hi, limits.budget, limits.exact, settings.objective,
                           settings.fixed_costs), None
     subset = draws.thinned(MAX_SOLVED)
