@@ -1,5 +1,5 @@
 """How sure a plan is, as text for a terminal: the plans over the draws, the price of safety, and each
-channel's stability in words ("Display: cut in 97 % of draws; Podcasts: up in 58 % - not a clear call")."""
+channel's stability in words ("Display: cut in 97 % of draws; Podcasts: up in 58 % — not a clear call")."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ def _table(result: Result) -> list[str]:
 
 def _price(result: Result) -> str:
     u, goal = result.uncertainty, result.settings.objective
-    p, show = u.price, _shown(goal)
+    p = u.price
+    show = (lambda v: f"{v:.3f}x") if goal == Objective.ratio else _shown(goal)
     what = _goal_word(goal)
     return (f"Price of safety ({u.risk}): against the point plan, the risk-aware plan gives up "
             f"{show(p.given_up)} of expected {what} ({show(p.expected_point)} -> {show(p.expected_risk)}, "
@@ -77,7 +78,7 @@ def _stability(frame, max_rows: int) -> list[str]:
     out = []
     for name, r in list(frame.iterrows())[:max_rows]:
         verb = _VERBS[r["direction"]]
-        call = "" if clear(r["direction_agreement"]) else " - not a clear call"
+        call = "" if clear(r["direction_agreement"]) else " — not a clear call"
         out.append(f"  {name}: {verb} in {_share(r['direction_agreement'])} of draws{call} "
                    f"({money(r['spend_p05'])} - {money(r['spend_p95'])}, median {money(r['spend_p50'])})")
     if len(frame) > max_rows:

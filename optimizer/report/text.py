@@ -47,7 +47,8 @@ def _method(result: Result) -> str:
     if result.approach == Approach.closed_form:
         return "the exact budget-multiplier method"
     if result.approach == Approach.risk_lp:
-        return f"{name} ({result.rounds} rounds of the risk LP over {result.uncertainty.draws} draws)"
+        draws = f"{result.uncertainty.draws:,}".replace(",", " ")
+        return f"{name} ({result.rounds} rounds of the risk LP over {draws} draws)"
     return f"{name} ({result.rounds} LP rounds on refined curves)"
 
 
