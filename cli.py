@@ -27,8 +27,8 @@ FLAGS = {"start": "--from", "stop": "--to", "lookback_days": "--lookback", "half
 
 # The settings of a plan: declared once, shared by optimize, run, compare, frontier and report.
 SETTINGS = {name: (kind, typer.Option(help=text, rich_help_panel="Plan settings")) for name, kind, text in (
-    ("budget", str | None, "Total budget: a number (1000000), a change of today's total (-20%, +10%, or +50000 for "
-                           "50 000 more) or a factor (x1.1). Default: today's total spend."),
+    ("budget", str | None, "Total budget: a number (1000000), a change of today's total (-20%, +10%, +50000 for "
+                           "50 000 more, -50000 for 50 000 less) or a factor (x1.1). Default: today's total spend."),
     ("budget_mode", BudgetMode | None, "'exact' spends the whole budget (default); 'at-most' may leave some unspent."),
     ("objective", Objective | None, "What to maximize: 'ratio' (portfolio LTV:CAC, default), 'value' (customer "
                                     "lifetime value), 'profit' (value minus spend) or 'customers'."),

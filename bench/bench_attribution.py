@@ -1,80 +1,79 @@
-"""Time attribution on 10k, 100k and 1M distinct paths over 10 channels, with peak memory.
+"""Time `ltvcac attribute` end to end against ChannelAttribution's read + model, side by side.
 
-    python bench/bench_attribution.py --paths 10000 100000 1000000
+    python bench/bench_attribution.py                       # --quick: 100k paths, 3 alternated runs
+    python bench/bench_attribution.py --paths 1000000 --repeats 3
+    python bench/bench_attribution.py --paths 1000000 --channels 12 --max-length 15
 
-Each size runs in its own process so its peak memory (max RSS) is its own. Paths are random
-(length 1-8, weighted counts) and written to CSV first, as users have them; "read" is parsing
-that CSV into paths. Reference (ChannelAttribution 2.2.5 on such data, 1M paths): Markov order 1
-20.4 s, order 3 43.9 s (simulated), heuristics 6.8 s.
+Each run is a whole process, timed from outside (start-up, imports and reading included), with its
+peak memory (max RSS of the child). Ours: ``ltvcac attribute PATHS.csv --model M --out ...`` (and
+once more with ``--stats-dir``); the peer: ``bench/peer_attribution.py`` (``pandas.read_csv`` then
+ChannelAttribution 2.2.5's ``markov_model`` or ``heuristic_models`` with its defaults), when it is
+installed (``pip install -e ".[bench]"``). Runs alternate ours, peer, ours, peer...; the table shows
+medians and the ratio ours / peer of the medians. Paths are random and distinct (see journey_data.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from isolated import in_own_process, serve_or_run
+from journey_data import paths_file
+
+HERE = Path(__file__).resolve().parent
+CASES = [("markov order 1", ["--model", "markov", "--order", "1"], ["--model", "markov", "--order", "1"]),
+         ("markov order 3", ["--model", "markov", "--order", "3"], ["--model", "markov", "--order", "3"]),
+         ("heuristics", ["--model", "linear"], ["--model", "heuristics"])]
 
 
-def make_paths(n: int, channels: int = 10, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    names = np.array([f"channel_{c}" for c in range(channels)])
-    rows: set[str] = set()
-    while len(rows) < n:
-        lengths = np.minimum(rng.geometric(0.3, size=n), 8)
-        for length in lengths:
-            rows.add(" > ".join(names[rng.integers(0, channels, length)]))
-            if len(rows) >= n:
-                break
-    paths = sorted(rows)
-    conv = rng.poisson(2.0, n).astype(float)
-    return pd.DataFrame({"path": paths, "total_conversions": conv, "total_conversion_value": conv * 50.0,
-                         "total_null": rng.poisson(5.0, n).astype(float)})
-
-
-def measure(n: int) -> dict:
-    from optimizer.journeys.attribution import HEURISTICS, attribute
-    from optimizer.journeys.read import read_paths
-
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "paths.csv"
-        make_paths(n).to_csv(csv, index=False)
-        start = time.perf_counter()
-        paths = read_paths(csv)
-        out = {"paths": n, "read_s": time.perf_counter() - start}
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak MiB (max RSS) of one whole process."""
     start = time.perf_counter()
-    for model in HEURISTICS:
-        attribute(paths, model)
-    out["heuristics_s"] = time.perf_counter() - start
-    for order in (1, 3):
-        start = time.perf_counter()
-        attribute(paths, "markov", order)
-        out[f"markov{order}_s"] = time.perf_counter() - start
-    start = time.perf_counter()
-    attribute(paths, "shapley")
-    out["shapley_s"] = time.perf_counter() - start
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return out
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {child.returncode}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paths", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--paths", type=int, default=100_000)
+    parser.add_argument("--channels", type=int, default=10)
+    parser.add_argument("--max-length", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()), help="where data is cached")
     args = parser.parse_args()
-    if serve_or_run(args.one, measure):
-        return
-    print(f"{'paths':>9} {'read s':>8} {'4 heuristics s':>15} {'markov 1 s':>11} {'markov 3 s':>11} "
-          f"{'shapley s':>10} {'peak MB':>8}")
-    for n in args.paths:
-        r = in_own_process(__file__, n)
-        print(f"{n:>9} {r['read_s']:>8.2f} {r['heuristics_s']:>15.2f} {r['markov1_s']:>11.2f} "
-              f"{r['markov3_s']:>11.2f} {r['shapley_s']:>10.2f} {r['peak_mb']:>8.0f}", flush=True)
+    csv = paths_file(args.paths, args.folder, args.channels, args.max_length, 0.3 if args.max_length <= 8 else 0.15)
+    peer = importlib.util.find_spec("ChannelAttribution") is not None
+    ltvcac = shutil.which("ltvcac") or "ltvcac"
+    out = Path(tempfile.mkdtemp())
+    print(f"{csv.name}: {args.paths} distinct paths, medians of {args.repeats} alternated runs"
+          + ("" if peer else " (ChannelAttribution not installed: ours only)"))
+    print(f"{'case':<16}{'ours s':>8}{'+stats s':>10}{'peer s':>8}{'ours/peer':>10}{'stats +':>9}"
+          f"{'ours MiB':>10}{'peer MiB':>10}")
+    for name, ours_args, peer_args in CASES:
+        ours, stats, theirs = [], [], []
+        for _ in range(args.repeats):
+            ours.append(timed([ltvcac, "attribute", str(csv), *ours_args, "--out", str(out / "a.csv")]))
+            stats.append(timed([ltvcac, "attribute", str(csv), *ours_args, "--out", str(out / "a.csv"),
+                                "--stats-dir", str(out / "stats")]))
+            if peer:
+                theirs.append(timed([sys.executable, str(HERE / "peer_attribution.py"), str(csv), *peer_args]))
+        a, s = (statistics.median(t for t, _ in runs) for runs in (ours, stats))
+        b = statistics.median(t for t, _ in theirs) if theirs else float("nan")
+        memory = [statistics.median(m for _, m in runs) if runs else float("nan") for runs in (ours, theirs)]
+        print(f"{name:<16}{a:>8.2f}{s:>10.2f}{b:>8.2f}{a / b:>10.2f}{s / a - 1:>9.0%}{memory[0]:>10.0f}"
+              f"{memory[1]:>10.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ _API = {
     "validate_job": "optimizer.jobs.plans",
     "ltv_job": "optimizer.jobs.analysis",
     "set_ltv_job": "optimizer.jobs.analysis",
-    "attribute_job": "optimizer.jobs.analysis",
+    "attribute_job": "optimizer.jobs.attribution",
     "fit_job": "optimizer.jobs.analysis",
     "written_lines": "optimizer.jobs.job",
 }
@@ -131,7 +131,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and editors: the names __getattr__ loads
     from optimizer.fitting.fit import fit_curves
-    from optimizer.jobs.analysis import attribute_job, fit_job, ltv_job, set_ltv_job
+    from optimizer.jobs.analysis import fit_job, ltv_job, set_ltv_job
+    from optimizer.jobs.attribution import attribute_job
     from optimizer.jobs.job import written_lines
     from optimizer.jobs.plans import compare_job, frontier_job, plan_job, report_job, run_job, validate_job
     from optimizer.journeys.analyze import analyze

@@ -103,3 +103,21 @@ def test_repeated_column_in_a_dataframe_is_reported():
     frame = pd.DataFrame([["A", 1, 1, 5, 2]], columns=["channel", "spend", "customers", "ltv", "spend"])
     with pytest.raises(InputError, match="column 'spend' appears more than once"):
         read_channels(frame)
+
+
+def test_a_trailing_comma_on_every_row_is_read_with_a_note(write):
+    table = read_channels(write("t.csv", "channel,spend,customers,ltv\nA,100,10,50,\nB,200,20,60,\n"))
+    assert table.names == ("A", "B") and table.ltv.tolist() == [50.0, 60.0]
+    assert any("trailing comma" in n for n in table.notes)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("channel,spend,customers,ltv\nA,100,10,50,9\nB,200,20,60,9\n", "one cell more than the header"),
+    ("channel,spend,customers,ltv\nA,100,10,50\nB,200,20,60,9\n", "line 3"),
+    ('channel,spend,customers,ltv\n"A,100,10,50\n', "check the quotes"),
+    ("\ufeffchannel,spend\n".encode("utf-16"), "UTF-16"),
+    (b"\x00\x01\x02binary" * 20, "binary data"),
+], ids=["shifted columns", "one ragged row", "unclosed quote", "utf-16", "binary"])
+def test_malformed_files_are_one_clear_problem(write, text, message):
+    with pytest.raises(InputError, match=message):
+        read_channels(write("bad.csv", text))

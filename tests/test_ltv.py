@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from optimizer import InputError
-from optimizer.ltv.bgnbd import BgNbd, fit_bgnbd, fit_gamma_gamma
+from optimizer.ltv.bgnbd import BgNbd, bgnbd_terms, compress, fit_bgnbd, fit_gamma_gamma, gamma_gamma_terms
 from optimizer.ltv.estimate import LtvSettings, bgnbd_value, estimate_ltv
 from optimizer.ltv.simulate import ChannelTruth, simulate
 from optimizer.ltv.transactions import read_acquisition, read_transactions, summarize
@@ -59,6 +59,39 @@ def test_gamma_gamma_on_cdnow_matches_the_lifetimes_documentation(cdnow_raw_summ
     s = cdnow_raw_summary
     gg = fit_gamma_gamma(s.frequency, s.monetary_value)
     assert (round(gg.p, 2), round(gg.q, 2), round(gg.gamma, 2)) == (6.25, 3.74, 15.44)
+
+
+def _central(f, theta, h=1e-6):
+    return np.array([(f(theta + e) - f(theta - e)) / (2 * h) for e in np.eye(len(theta)) * h])
+
+
+@pytest.mark.parametrize("theta", [np.log([0.3, 4.0, 0.9, 2.0]), np.log([2.0, 0.5, 3.0, 0.4])], ids=["cdnow-like", "far"])
+def test_bgnbd_gradient_and_hessian_equal_finite_differences(theta):
+    rng = np.random.default_rng(4)
+    big_t = rng.uniform(1, 80, 500)
+    x = rng.poisson(2.0, 500) * (rng.random(500) < 0.6)
+    t_x = np.where(x > 0, rng.uniform(0, 1, 500) * big_t, 0.0)
+    w = rng.integers(1, 5, 500).astype(float)
+    _, grad, hess = bgnbd_terms(theta, x, t_x, big_t, w)
+    assert grad == pytest.approx(_central(lambda t: bgnbd_terms(t, x, t_x, big_t, w, 0)[0], theta), rel=1e-6, abs=1e-5)
+    assert hess == pytest.approx(_central(lambda t: bgnbd_terms(t, x, t_x, big_t, w, 1)[1], theta), rel=1e-6, abs=1e-5)
+
+
+def test_gamma_gamma_gradient_and_hessian_equal_finite_differences():
+    rng = np.random.default_rng(5)
+    x, m, theta = rng.integers(1, 9, 400).astype(float), rng.gamma(3.0, 12.0, 400), np.log([5.0, 3.0, 15.0])
+    _, grad, hess = gamma_gamma_terms(theta, x, m)
+    assert grad == pytest.approx(_central(lambda t: gamma_gamma_terms(t, x, m, None, 0)[0], theta), rel=1e-6, abs=1e-5)
+    assert hess == pytest.approx(_central(lambda t: gamma_gamma_terms(t, x, m, None, 1)[1], theta), rel=1e-6, abs=1e-5)
+
+
+def test_compression_is_exact():
+    rng = np.random.default_rng(6)
+    x, t_x, big_t = rng.integers(0, 3, 2000), rng.integers(0, 5, 2000), rng.integers(5, 9, 2000)
+    cx, ct, cT, w = compress(None, x.astype(float), t_x.astype(float), big_t.astype(float))
+    assert len(cx) < 100 and w.sum() == 2000
+    theta = np.log([0.5, 3.0, 0.8, 2.0])
+    assert bgnbd_terms(theta, cx, ct, cT, w, 0)[0] == pytest.approx(bgnbd_terms(theta, x, t_x, big_t, None, 0)[0], rel=1e-12)
 
 
 TRUTH = {"Search": ChannelTruth(6000, 0.30, 5.0, 0.8, 2.8, 6.0, 4.0, 30.0),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,15 +62,33 @@ def read_text_table(path: str | Path) -> TextTable:
     if not text.strip():
         raise InputError(source, [Problem("the file is empty; it needs a header row and one row per channel")])
     sep, decimal = _sniff(text)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
-                            index_col=False)
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise InputError(source, [Problem(f"cannot be read as CSV: {_parser_message(exc)}; check the quotes and "
-                                          "that every row has as many cells as the header")]) from None
+    frame, more = _parse_csv(text, sep, source)
+    if more:
+        notes += (more,)
     if sep == ";":
         notes += (f"read as a semicolon-separated file with decimal {'comma' if decimal == ',' else 'point'}",)
     return _from_frame(frame, source, decimal, notes)
+
+
+def _parse_csv(text: str, sep: str, source: str) -> tuple[pd.DataFrame, str]:
+    """The cells of a CSV text, and a note when every row ended in a separator (a trailing comma)."""
+    options = dict(sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+    try:
+        frame = pd.read_csv(io.StringIO(text), **options)
+        if isinstance(frame.index, pd.RangeIndex):
+            return frame, ""
+        # pandas took the first column for an index: every row has one cell more than the header
+        last = frame.iloc[:, -1] if frame.shape[1] else pd.Series(dtype=str)
+        if not last.astype(str).str.strip().eq("").all():
+            raise InputError(source, [Problem("every row has one cell more than the header; add the missing "
+                                              "column name to the header, or remove the extra cells")])
+        with warnings.catch_warnings():  # pandas warns that the (empty) last cells are dropped: they are
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), index_col=False, **options)
+        return frame, "every row ended in a separator (a trailing comma); the empty last cells were ignored"
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise InputError(source, [Problem(f"cannot be read as CSV: {_parser_message(exc)}; check the quotes and "
+                                          "that every row has as many cells as the header")]) from None
 
 
 def text_table_from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> TextTable:

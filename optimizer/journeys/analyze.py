@@ -25,12 +25,12 @@ from optimizer.model.choices import AttributionModel, choose
 
 @dataclass(frozen=True)
 class Analysis:
-    """Attributed journeys: the chosen model's credit, every model side by side, and the statistics."""
+    """Attributed journeys: the chosen model's credit, the models computed side by side, and the statistics."""
 
     paths: Paths
     model: str  # the chosen model's label, e.g. markov_order1
     attributed: pd.DataFrame  # channel, conversions, value (the chosen model)
-    models: pd.DataFrame  # channel, then one column of conversions per model
+    models: pd.DataFrame  # channel, then conversions per computed model: the chosen one, or all when compared
     channels: pd.DataFrame  # channel statistics
     lengths: pd.DataFrame
     top_paths: pd.DataFrame
@@ -45,22 +45,21 @@ class Analysis:
 def channel_stats(paths: Paths) -> pd.DataFrame:
     """Per channel: reach, conversion rate of journeys it is in, and how often it opens, assists, closes."""
     journeys = paths.conversions + paths.nulls
-    pos = paths.path_of_position()
-    path, channel = paths.distinct_touches()
     n = len(paths.channels)
-    reach = np.bincount(channel, journeys[path], n)
-    converted = np.bincount(channel, paths.conversions[path], n)
-    place = np.arange(len(paths.flat)) - paths.offsets[pos]
-    first, last = place == 0, place == paths.lengths[pos] - 1
-    w = paths.conversions[pos]
+    reach = paths.channel_sums(journeys)
+    converted = paths.channel_sums(paths.conversions)
+    first, last = paths.offsets[:-1], paths.offsets[1:] - 1
+    middle = np.ones(len(paths.flat), dtype=bool)
+    middle[first] = middle[last] = False
+    w = np.repeat(paths.conversions, paths.lengths)
     return pd.DataFrame({
         "channel": paths.channels,
         "reach": reach / journeys.sum(),
         "journeys": reach,
         "conversion_rate": np.divide(converted, reach, out=np.zeros(n), where=reach > 0),
-        "opens": np.bincount(paths.flat[first], w[first], n),
-        "assists": np.bincount(paths.flat[~first & ~last], w[~first & ~last], n),
-        "closes": np.bincount(paths.flat[last], w[last], n),
+        "opens": np.bincount(paths.flat[first], paths.conversions, n),
+        "assists": np.bincount(paths.flat[middle], w[middle], n),
+        "closes": np.bincount(paths.flat[last], paths.conversions, n),
     })
 
 
@@ -80,10 +79,13 @@ def model_label(model: AttributionModel | str, order: int) -> str:
 
 def analyze(source: str | Path | pd.DataFrame, model: str = "markov", order: int = 1, sep: str = ">",
             weights: tuple[float, float, float] = (0.4, 0.2, 0.4), half_life_days: float = 7.0,
-            lookback_days: float = 30.0, collapse_repeats: bool = False, **columns) -> Analysis:
-    """Read journeys (an event log or aggregated paths) once, attribute them under every model (each
-    computed once), and gather the statistics."""
+            lookback_days: float = 30.0, collapse_repeats: bool = False, compare: bool = False,
+            **columns) -> Analysis:
+    """Read journeys (an event log or aggregated paths) once, attribute them under ``model`` (and, with
+    ``compare``, under every model, each computed once), and gather the channel statistics."""
     model = choose(AttributionModel, model, "attribution model")
+    if not sep.strip():
+        raise UsageError("`sep` must be a visible separator such as '>'")
     if _is_paths(source):
         paths, decay, days, notes = read_paths(source, sep), None, pd.Series(dtype=float), ()
     else:
@@ -92,13 +94,13 @@ def analyze(source: str | Path | pd.DataFrame, model: str = "markov", order: int
     if model == AttributionModel.time_decay and decay is None:
         raise InputError(_label(source), [Problem("time decay needs timestamps: give an event log, not "
                                                   "aggregated paths")])
-    found = {m: attribute(paths, m, order, weights) for m in MODELS}
-    if decay is not None:
-        found[AttributionModel.time_decay] = _aligned(paths, decay)
+    wanted = [*MODELS, *([AttributionModel.time_decay] if decay is not None else [])] if compare else [model]
+    found = {m: _aligned(paths, decay) if m == AttributionModel.time_decay else attribute(paths, m, order, weights)
+             for m in wanted}
     table = pd.DataFrame({"channel": paths.channels})
     for m, frame in found.items():
         table[model_label(m, order)] = frame["conversions"].to_numpy()
-    lengths, top = path_stats(paths)
+    lengths, top = path_stats(paths)  # cheap (one group-by on lengths, one sort), so always there
     return Analysis(paths, model_label(model, order), found[model], table, channel_stats(paths), lengths, top, days,
                     notes)
 

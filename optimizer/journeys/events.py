@@ -46,7 +46,7 @@ def build_journeys(source: str | Path | pd.DataFrame, lookback_days: float = 30,
     has_value = value_col is not None and value_col.lower() in present
     value_text = f'CAST("{value_col}" AS VARCHAR)' if has_value else "NULL"
     run_sql(con, label, f"""CREATE TEMP TABLE ev_text AS SELECT row_number() OVER () AS rn,
-        CAST("{customer_col}" AS VARCHAR) AS cid, TRY_CAST("{time_col}" AS TIMESTAMP) AS ts,
+        "{customer_col}" AS cid, TRY_CAST("{time_col}" AS TIMESTAMP) AS ts,
         CAST("{time_col}" AS VARCHAR) AS ts_text, NULLIF(TRIM(CAST("{channel_col}" AS VARCHAR)), '') AS ch,
         lower(trim(CAST("{conversion_col}" AS VARCHAR))) AS conv_text, {value_text} AS val_text FROM {name}""")
     con.execute(f"""CREATE TEMP TABLE ev AS SELECT rn, cid, ts, ts_text, ch, conv_text, val_text,
@@ -56,7 +56,8 @@ def build_journeys(source: str | Path | pd.DataFrame, lookback_days: float = 30,
         FROM ev_text""")
     parse_rest(con, "ev", "val", decimal)
     _check_rows(con, source, time_col, customer_col, conversion_col, value_col)
-    con.execute(_JOURNEY_SQL.format(lookback=float(lookback_days), collapse=str(bool(collapse_repeats)).upper()))
+    con.execute(_JOURNEY_SQL.format(lookback=float(lookback_days),
+                                    touches=_COLLAPSED if collapse_repeats else _ALL_TOUCHES))
     if not con.execute("SELECT count(*) FROM journeys").fetchone()[0]:
         raise InputError(_label(source), [Problem("no journey has any touchpoint; check the channel column")])
     con.execute("""CREATE TEMP TABLE journey_steps AS SELECT steps, CASE WHEN converted THEN 1.0 ELSE 0.0 END AS conv,
@@ -74,14 +75,18 @@ CREATE TEMP TABLE conversions AS SELECT cid, ts AS conv_ts, val,
 CREATE TEMP TABLE assigned AS SELECT t.cid, t.ts, t.ch, c.k, c.conv_ts, c.val
     FROM (SELECT cid, ts, ch FROM ev WHERE ch IS NOT NULL) t
     ASOF LEFT JOIN conversions c ON t.cid = c.cid AND c.conv_ts >= t.ts;
-CREATE TEMP TABLE kept AS SELECT *, lag(ch) OVER (PARTITION BY cid, k ORDER BY ts, ch) AS prev
-    FROM assigned WHERE conv_ts IS NULL OR ts >= conv_ts - to_seconds(CAST({lookback} * 86400 AS BIGINT));
-CREATE TEMP TABLE touches AS SELECT cid, k, conv_ts, val, ch, ts FROM kept
-    WHERE NOT {collapse} OR prev IS DISTINCT FROM ch;
+CREATE TEMP TABLE kept AS SELECT * FROM assigned
+    WHERE conv_ts IS NULL OR ts >= conv_ts - to_seconds(CAST({lookback} * 86400 AS BIGINT));
+{touches};
 CREATE TEMP TABLE journeys AS SELECT cid, k, list(ch ORDER BY ts, ch) AS steps,
     any_value(conv_ts) IS NOT NULL AS converted, coalesce(any_value(val), 0) AS val,
     epoch(any_value(conv_ts) - min(ts)) / 86400.0 AS days FROM touches GROUP BY cid, k;
 """
+
+_ALL_TOUCHES = "CREATE TEMP TABLE touches AS SELECT cid, k, conv_ts, val, ch, ts FROM kept"
+_COLLAPSED = """CREATE TEMP TABLE touches AS SELECT cid, k, conv_ts, val, ch, ts FROM
+    (SELECT *, lag(ch) OVER (PARTITION BY cid, k ORDER BY ts, ch) AS prev FROM kept)
+    WHERE prev IS DISTINCT FROM ch"""  # the window runs only when repeats are collapsed
 
 _DECAY_SQL = """
 WITH w AS (SELECT cid, k, ch, val, pow(2.0, -(epoch(conv_ts - ts) / 86400.0) / {half_life}) AS weight
@@ -134,7 +139,7 @@ def _check_rows(con, source, time_col: str, customer_col: str, conversion_col: s
     offset = 0 if isinstance(source, pd.DataFrame) else 1
     checks = [
         ("ts IS NULL", time_col, "'{}' is not a timestamp; write 2024-03-31 14:05:00", "ts_text"),
-        ("cid IS NULL OR trim(cid) = ''", customer_col, "the customer id is empty", "cid"),
+        ("cid IS NULL OR trim(CAST(cid AS VARCHAR)) = ''", customer_col, "the customer id is empty", "cid"),
         ("conv IS NULL", conversion_col, "'{}' is not a conversion flag; write 1 or 0 (true or false)", "conv_text"),
         ("val IS NULL OR NOT isfinite(val)", value_col, "'{}' is not a value; write a plain number such as 49.90",
          "val_text"),

@@ -1,13 +1,16 @@
 """Reading journeys into :class:`Paths` inside DuckDB: split, trim, merge identical paths, number channels.
 
 Both input routes end here: aggregated path files (ChannelAttribution's format, read by DuckDB's CSV
-and Parquet readers) and journeys built from event logs. Only the final arrays come back to Python,
-so a million paths take seconds. Counts are read by DuckDB where they are plain numbers; any other
-cell goes through the project's one number parser, so "1 234,5" means the same here as everywhere.
+and Parquet readers) and journeys built from event logs. Only integer codes come back to Python, so
+a million paths take a second or two. Counts are read by DuckDB's CSV reader as numbers (measured
+the fastest of DuckDB, pyarrow's CSV reader and pandas here, and it splits paths in the same pass);
+when a cell is not a plain number the file is read as text and such cells go through the project's
+one number parser, so "1 234,5" means the same here as everywhere.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,22 +19,31 @@ import pandas as pd
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_number
 from optimizer.files.tables import PARQUET, sniff_file
-from optimizer.journeys.paths import PATH_COLUMNS, Paths
+from optimizer.journeys.paths import PATH_COLUMNS, Paths, merge_paths
 
 _COUNTS = (("total_conversions", "conv"), ("total_conversion_value", "val"), ("total_null", "nul"))
 
 
+MEMORY_LIMIT = "3GB"  # past this DuckDB spills to temporary files, so logs larger than memory still work
+
+
 def connect():
-    """A DuckDB connection (DuckDB is imported only by the commands that read journeys)."""
+    """A DuckDB connection that spills to the system's temporary folder past :data:`MEMORY_LIMIT`, with no
+    progress bar (DuckDB is imported only by the commands that read journeys)."""
     import duckdb
 
-    return duckdb.connect()
+    spill = Path(tempfile.gettempdir()) / "ltvcac-duckdb"
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def read_paths(source: str | Path | pd.DataFrame, sep: str = ">") -> Paths:
     """Read aggregated paths (path, total_conversions[, total_conversion_value, total_null]).
 
-    Bad or blank counts and empty paths are reported with their lines, all at once.
+    A file is read once. Counts are first read as numbers by DuckDB's CSV reader; only when some
+    cell is not a plain number is the file read again as text, so that every bad, blank or negative
+    count and every empty path is reported with its line, all at once.
     """
     if not sep.strip():
         raise UsageError("`sep` must be a visible separator such as '>'")
@@ -39,45 +51,88 @@ def read_paths(source: str | Path | pd.DataFrame, sep: str = ">") -> Paths:
     label = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
     if isinstance(source, pd.DataFrame):
         con.register("src", source.rename(columns=lambda c: str(c).strip().lower()).astype(str))
-        scan, decimal = "src", "."
+        scan, decimal, typed = "src", ".", None
     else:
         scan, decimal = scan_sql(Path(source))
     present = table_columns(con, scan, label)
+    if not isinstance(source, pd.DataFrame):
+        typed = typed_scan_sql(Path(source), decimal, present)
     missing = [c for c in ("path", "total_conversions") if c not in present]
     if missing:
         raise InputError(label, [Problem(f"column {c!r} is missing; aggregated paths need path, total_conversions "
                                          "and optionally total_conversion_value, total_null", column=c)
                                  for c in missing])
+    typed_ok = bool(typed) and _load_typed(con, typed, present)
+    if not typed_ok:
+        _load_text(con, scan, present, decimal, label)
+    offset = 0 if isinstance(source, pd.DataFrame) else 1
+    problems = _check_counts(con, offset, typed_ok)
+    quoted_sep = sep.replace("'", "''")
+    names, lengths, flat, weights = coded_steps(con, "raw", f"string_split(path, '{quoted_sep}')")
+    problems += [Problem("the path is empty", int(r) + 1 + offset, None, "path")
+                 for r in np.flatnonzero(lengths == 0)[:5]]
+    if problems:
+        raise InputError(label, problems)
+    return merge_paths(names, lengths, flat, *weights, label)
+
+
+def _load_typed(con, scan: str, present: list[str]) -> bool:
+    """Counts read as numbers by the CSV reader (the fast route); False when a cell is not a plain number."""
+    import duckdb
+
+    counts = ", ".join(f'"{c}" AS {a}' if c in present else f"0.0 AS {a}" for c, a in _COUNTS)
+    try:
+        con.execute(f"""CREATE TEMP TABLE raw AS SELECT CAST("path" AS VARCHAR) AS path, {counts} FROM {scan}""")
+    except (duckdb.ConversionException, duckdb.InvalidInputException):
+        return False
+    return True
+
+
+def _load_text(con, scan: str, present: list[str], decimal: str, label: str) -> None:
+    """Every cell as text; counts DuckDB cannot read go through the project's one number parser."""
+    con.execute("DROP TABLE IF EXISTS raw")
     cells = ", ".join(f'CAST("{c}" AS VARCHAR) AS {a}_text' if c in present else f"'0' AS {a}_text"
                       for c, a in _COUNTS)
     numbers = ", ".join(f"{_number_sql(a + '_text', decimal)} AS {a}" for _, a in _COUNTS)
-    run_sql(con, label, f"""CREATE TEMP TABLE cells AS SELECT row_number() OVER () AS rn,
-        CAST("path" AS VARCHAR) AS path, {cells} FROM {scan}""")
+    run_sql(con, label, f"""CREATE TEMP TABLE cells AS SELECT CAST("path" AS VARCHAR) AS path, {cells} FROM {scan}""")
     con.execute(f"CREATE TEMP TABLE raw AS SELECT *, {numbers} FROM cells")
     for _, alias in _COUNTS:
         parse_rest(con, "raw", alias, decimal)
-    _check_counts(con, label, 0 if isinstance(source, pd.DataFrame) else 1)
-    quoted_sep = sep.replace("'", "''")
-    con.execute(f"""CREATE TEMP TABLE steps AS SELECT list_filter(list_transform(string_split(path, '{quoted_sep}'),
-        lambda x: trim(x)), lambda x: x <> '') AS steps, conv, val, nul FROM raw""")
-    return paths_from_table(con, "steps", label)
 
 
-def paths_from_table(con, table: str, source: str) -> Paths:
-    """``table`` has columns steps (a list of channel names), conv, val, nul."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE merged AS
-        SELECT steps, sum(conv) AS conv, sum(val) AS val, sum(nul) AS nul FROM {table}
-        WHERE len(steps) > 0 GROUP BY steps ORDER BY steps""")
-    con.execute("CREATE OR REPLACE TEMP TABLE merged_id AS SELECT row_number() OVER () - 1 AS pid, * FROM merged")
-    con.execute("""CREATE OR REPLACE TEMP TABLE names AS SELECT ch, row_number() OVER (ORDER BY ch) - 1 AS code
-        FROM (SELECT DISTINCT unnest(steps) AS ch FROM merged)""")
-    channels = tuple(r[0] for r in con.execute("SELECT ch FROM names ORDER BY code").fetchall())
-    weights = con.execute("SELECT len(steps) AS n, conv, val, nul FROM merged_id ORDER BY pid").fetchnumpy()
-    flat = con.execute("""SELECT n.code FROM (SELECT pid, unnest(steps) AS ch, generate_subscripts(steps, 1) AS pos
-        FROM merged_id) s JOIN names n USING (ch) ORDER BY s.pid, s.pos""").fetchnumpy()["code"]
-    offsets = np.concatenate([[0], np.cumsum(weights["n"].astype(np.int64))])
-    return Paths(channels, offsets, flat.astype(np.int32), weights["conv"].astype(float),
-                 weights["val"].astype(float), weights["nul"].astype(float), source)
+def paths_from_table(con, table: str, source: str, steps: str = "steps") -> Paths:
+    """``table`` has a list of channel names (the SQL expression ``steps``) and columns conv, val, nul."""
+    names, lengths, flat, weights = coded_steps(con, table, steps)
+    return merge_paths(names, lengths, flat, *weights, source)
+
+
+def coded_steps(con, table: str, steps: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Channel names, each row's number of touches, the touches as codes (in sorted name order), conv/val/nul.
+
+    The distinct raw steps (with whatever spaces surround them) go into an ENUM type, so DuckDB turns
+    every step into a small integer by a cast, keeping the rows in order, with no join and no string
+    coming back to Python; the few distinct steps are trimmed here, and blank ones dropped.
+    """
+    variants = [r[0] for r in con.execute(f"SELECT DISTINCT unnest({steps}) FROM {table}").fetchall()]
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in variants if v is not None)
+    con.execute(f"CREATE TYPE step_text AS ENUM ({quoted})")
+    raw = _array(con.execute(f"""SELECT enum_code(s) AS code FROM (SELECT unnest(CAST({steps} AS step_text[])) AS s
+        FROM {table})""").fetchnumpy()["code"])
+    rows = con.execute(f"SELECT coalesce(len({steps}), 0) AS n, conv, val, nul FROM {table}").fetchnumpy()
+    names = tuple(sorted({v.strip() for v in variants if v is not None} - {""}))
+    index = {n: i for i, n in enumerate(names)}
+    lookup = np.array([index.get(v.strip(), -1) if v is not None else -1 for v in variants], dtype=np.int32)
+    flat, lengths = lookup[raw] if len(lookup) else raw, _array(rows["n"])
+    if len(flat) and flat.min() < 0:  # blank steps ("a > > b"): drop them and count each row's touches again
+        kept = flat >= 0
+        lengths = np.bincount(np.repeat(np.arange(len(lengths)), lengths)[kept], minlength=len(lengths))
+        flat = flat[kept]
+    return names, lengths, flat, [_array(rows[k], float) for k in ("conv", "val", "nul")]
+
+
+def _array(column, dtype=np.int64) -> np.ndarray:
+    """A fetched column as a plain array (DuckDB gives masked arrays where a column could hold NULL)."""
+    return np.ma.getdata(column).astype(dtype, copy=False)
 
 
 def scan_sql(path: Path) -> tuple[str, str]:
@@ -90,6 +145,20 @@ def scan_sql(path: Path) -> tuple[str, str]:
     sep, decimal = sniff_file(path)
     delim = sep.replace("'", "''")
     return f"read_csv('{quoted}', all_varchar=true, header=true, delim='{delim}', strict_mode=true)", decimal
+
+
+def typed_scan_sql(path: Path, decimal: str, present: list[str]) -> str | None:
+    """A scan of a path file that reads the counts as numbers; None where cells must be read as text."""
+    quoted = str(path).replace("'", "''")
+    if path.suffix.lower() in PARQUET:
+        return f"read_parquet('{quoted}')"
+    if decimal != ".":
+        return None
+    sep, _ = sniff_file(path)
+    delim = sep.replace("'", "''")
+    types = "{" + ", ".join(f"'{c}': 'DOUBLE'" for c, _ in _COUNTS if c in present) + ", 'path': 'VARCHAR'}"
+    return (f"read_csv('{quoted}', header=true, delim='{delim}', strict_mode=true, types={types}, "
+            "auto_detect=true)")
 
 
 def table_columns(con, scan: str, label: str) -> list[str]:
@@ -123,7 +192,7 @@ def _number_sql(column: str, decimal: str) -> str:
 
 def parse_rest(con, table: str, alias: str, decimal: str) -> None:
     """Cells of ``{alias}_text`` DuckDB could not read as plain numbers, through the one number parser."""
-    rest = con.execute(f"""SELECT rn, {alias}_text FROM {table} WHERE {alias} IS NULL
+    rest = con.execute(f"""SELECT rowid, {alias}_text FROM {table} WHERE {alias} IS NULL
         AND trim(coalesce({alias}_text, '')) <> ''""").fetchall()
     fixed = []
     for rn, text in rest:
@@ -132,22 +201,20 @@ def parse_rest(con, table: str, alias: str, decimal: str) -> None:
         except ValueError:
             continue
     if fixed:
-        con.executemany(f"UPDATE {table} SET {alias} = ? WHERE rn = ?", fixed)
+        con.executemany(f"UPDATE {table} SET {alias} = ? WHERE rowid = ?", fixed)
 
 
-def _check_counts(con, label: str, offset: int) -> None:
-    """Counts that are blank, not numbers or negative, and empty paths: the first five of each."""
+def _check_counts(con, offset: int, typed: bool) -> list[Problem]:
+    """Counts that are blank, not numbers or negative: the first five of each."""
     problems = []
     for column, alias in _COUNTS:
-        bad = con.execute(f"""SELECT rn, {alias}_text FROM raw WHERE {alias} IS NULL OR {alias} < 0
-            OR NOT isfinite({alias}) ORDER BY rn LIMIT 5""").fetchall()
+        text = f"CAST({alias} AS VARCHAR)" if typed else f"{alias}_text"
+        bad = con.execute(f"""SELECT rowid + 1, {text} FROM raw WHERE {alias} IS NULL OR {alias} < 0
+            OR NOT isfinite({alias}) ORDER BY rowid LIMIT 5""").fetchall()
         problems += [Problem(f"{r[1]!r} is not a count of 0 or more" if (r[1] or "").strip() else
                              "the count is blank; write 0 if there were none", int(r[0]) + offset, None, column)
                      for r in bad]
-    empty = con.execute("SELECT rn FROM raw WHERE path IS NULL OR trim(path) = '' ORDER BY rn LIMIT 5").fetchall()
-    problems += [Problem("the path is empty", int(r[0]) + offset, None, "path") for r in empty]
-    if problems:
-        raise InputError(label, problems)
+    return problems
 
 
 __all__ = ["PATH_COLUMNS", "paths_from_table", "read_paths"]

@@ -1,9 +1,8 @@
-"""LTV estimates, attribution and curve fits as text for a terminal."""
+"""LTV estimates and curve fits as text for a terminal (attribution: :mod:`optimizer.report.attribution_text`)."""
 
 from __future__ import annotations
 
 from optimizer.fitting.fit import CurveFits
-from optimizer.journeys.analyze import Analysis
 from optimizer.ltv.estimate import LtvResult
 from optimizer.words import money
 
@@ -23,34 +22,6 @@ def format_ltv(result: LtvResult) -> str:
                      f"{interval:<24}{r.fit}")
     notes = result.notes
     return "\n".join(lines + (["", "Notes:", *(f"  - {n}" for n in notes)] if notes else []))
-
-
-def format_attribution(found: Analysis) -> str:
-    """Attribution by the chosen model and all models side by side, with each channel's role."""
-    models = found.models.set_index("channel")
-    stats = found.channels.set_index("channel")
-    paths = found.paths
-    distinct = f"{len(paths):,}".replace(",", " ")
-    head = (f"{distinct} distinct paths, {money(paths.conversions.sum())} conversions, "
-            f"{money((paths.conversions + paths.nulls).sum())} journeys; model: {found.model}")
-    width = max(8, *(len(c) for c in models.index))
-    names = list(models.columns)
-    lines = [head, "", f"{'Channel':<{width}}" + "".join(f"{n[:13]:>14}" for n in names)
-             + f"{'reach':>8}{'opens':>9}{'assists':>9}{'closes':>9}"]
-    for channel, row in models.iterrows():
-        s = stats.loc[channel]
-        lines.append(f"{channel:<{width}}" + "".join(f"{v:>14,.1f}".replace(",", " ") for v in row)
-                     + f"{s.reach:>8.1%}{s.opens:>9.0f}{s.assists:>9.0f}{s.closes:>9.0f}")
-    days = found.days_to_conversion
-    if len(days):
-        q = days.quantile([0.1, 0.5, 0.9])
-        lines += ["", f"Days from first touch to conversion: median {q[0.5]:.1f} (10 % within {q[0.1]:.1f}, "
-                      f"90 % within {q[0.9]:.1f})"]
-    top = found.top_paths.head(5)
-    if len(top):
-        lines += ["", "Most common converting paths:"]
-        lines += [f"  {r.conversions:>10,.0f}  {r.path}".replace(",", " ") for r in top.itertuples()]
-    return "\n".join(lines)
 
 
 def format_fits(fits: CurveFits) -> str:
