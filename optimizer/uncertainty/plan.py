@@ -39,6 +39,8 @@ from optimizer.uncertainty.table import read_draws
 
 DEFAULT_DRAWS = 1_000  # draws for a risk-aware plan when `simulate` does not say
 TAIL = 0.10  # the share of worst draws reported when no cvar share is given
+CVAR_NOTE = ("a cvar plan's portfolio is the draws' mean; it has no shadow prices or per-channel reasons yet "
+             "(rules show 0), but its gap is proven like any plan's")
 STABILITY_TOLERANCE = 1e-5  # each draw's own plan, when it is solved one by one
 
 # Solve a table under settings, optionally with a strategy factory (as Strategy's constructor) and
@@ -97,6 +99,7 @@ def plan_under_uncertainty(table: Channels, settings: Settings, solve: Solve,
                 return RiskStrategy(*args, draws=found, alpha=alpha, seeds=(spend,))
 
             result = solve(mean, plain, strategy=strategy, write=True)
+            result = dataclasses.replace(result, notes=(*result.notes, CVAR_NOTE))
     if not result.ok:
         return dataclasses.replace(result, settings=settings)
     given = draws is not None or settings.draws is not None
