@@ -83,8 +83,7 @@ def solves(command):
 
     @functools.wraps(command)
     def run(**kwargs):
-        given = {name: getattr(kwargs[name], "value", kwargs[name]) for name in SETTINGS
-                 if kwargs.get(name) is not None}
+        given = {n: getattr(kwargs[n], "value", kwargs[n]) for n in SETTINGS if kwargs.get(n) is not None}
         return command(settings=given, **{k: v for k, v in kwargs.items() if k not in SETTINGS})
 
     del run.__wrapped__  # Typer must read the signature below, not the command's own
@@ -156,8 +155,7 @@ def input_file(help: str, metavar: str, kind=Path):
 Source = input_file("A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and "
                     "curves) or a scenario file (TOML).", "CHANNELS.csv|SCENARIO.toml")
 Scenarios = input_file("Scenario files (TOML); see scenarios/.", "SCENARIO.toml...", list[Path])
-Plot = option(Path | None, "Write charts here (PNG and SVG): allocation, response curves, frontier.",
-              file_okay=False, metavar="FOLDER")
+Plot = option(Path | None, "Charts (PNG, SVG): allocation, curves, frontier, draws.", file_okay=False, metavar="FOLDER")
 Quiet = option(bool, "Print nothing but errors and the files written.", "--quiet", "-q")
 DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")
 
@@ -238,7 +236,6 @@ def frontier_command(
     start: option(str, "Lowest budget: a number or a change of today's total (-50%).", "--from") = "-50%",
     stop: option(str, "Highest budget: a number or a change (+50%).", "--to") = "+50%",
     steps: option(int, "Number of budgets, evenly spaced, ends included.", min=2, max=2000) = 21,
-    target: option(float, "Mark the budget where the best LTV:CAC crosses this.") = 3.0,
     out: out_file("Write every point (with each channel's spend) to this CSV.") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
@@ -246,8 +243,8 @@ def frontier_command(
 ) -> None:
     """The efficient frontier: the best value, customers and LTV:CAC for each budget in a range."""
     with progress(steps, "budgets", quiet) as bar:
-        job = optimizer.frontier_job(source, settings, start, stop, steps, target, out=out, plot=plot,
-                                     decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
+        job = optimizer.frontier_job(source, settings, start, stop, steps, settings.get("target", 3.0), out=out,
+                                     plot=plot, decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
     echo(job.text, quiet)
     wrote(job.written, quiet)
 
@@ -334,6 +331,7 @@ def attribute_command(
                   dir_okay=False) = None,
     ltv: option(Path | None, "LTV per channel (channel, ltv), instead of attributed value per customer.",
                 exists=True, dir_okay=False) = None,
+    bootstrap: option(int, "Resample the journeys N times: a 90 % interval of each channel's customers.", min=0) = 0,
     out: out_file("Write the channel table (with --spend) or the attribution.") = None,
     compare_models: option(Path | None, "Write every model's attributed conversions side by side here.",
                            dir_okay=False, metavar="FILE.csv") = None,
@@ -353,9 +351,10 @@ def attribute_command(
     """Attribute conversions to channels from customer journeys, and write the optimizer's channel table."""
     job = optimizer.attribute_job(
         journeys, model.value, order, sep=sep, weights=weights, half_life_days=half_life, lookback_days=lookback,
-        collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, compare_models=compare_models,
-        stats_dir=stats_dir, columns=dict(customer_col=customer_col, time_col=time_col, channel_col=channel_col,
-                                          conversion_col=conversion_col, value_col=value_col))
+        collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, bootstrap=bootstrap, stats_dir=stats_dir,
+        compare_models=compare_models, columns=dict(customer_col=customer_col, time_col=time_col,
+                                                    channel_col=channel_col, conversion_col=conversion_col,
+                                                    value_col=value_col))
     echo(job.text)
     echo(job.notes, err=True)
     wrote(job.written)

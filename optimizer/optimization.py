@@ -25,6 +25,8 @@ from optimizer.results.result import Result
 from optimizer.solve.backends import resolve_backend
 from optimizer.solve.diagnosis import rule_conflicts
 from optimizer.solve.strategy import Strategy
+from optimizer.uncertainty.draws import DrawSet
+from optimizer.uncertainty.plan import plan_under_uncertainty, uncertain
 
 
 def optimize(
@@ -50,6 +52,12 @@ def optimize(
     dims: tuple[str, ...] | str | None = None,
     max_period_change: float | None = None,
     budgets: str | tuple | None = None,
+    draws: DrawSet | pd.DataFrame | str | Path | None = None,
+    simulate: int | None = None,
+    risk: str | None = None,
+    seed: int = 0,
+    target: float | None = None,
+    interval_level: float = 0.9,
 ) -> Result:
     """Recommend spend per channel that maximizes ``objective`` under the budget and rules.
 
@@ -105,27 +113,60 @@ def optimize(
     budgets
         Budgets per dimension value, ``"market:NO=1200000,market:SE=+10%"`` or (dimension, value, amount)
         triples; with budgets for every value of a dimension and no ``budget``, the total is their sum.
+    draws
+        A draws table (a path or a DataFrame: ``draw, channel`` and any of customers, cac, ltv,
+        elasticity, max_customers, shape, ref_customers), instead of the channel table's intervals.
+    simulate
+        Score today's and the recommended plan under this many draws, and re-optimize each draw for
+        every channel's stability (``Result.risk``; stability columns in ``Result.plan``).
+    risk
+        ``expected`` (the best mean over the draws) or ``cvar:ALPHA`` (the best mean of the worst
+        ALPHA share of draws), both certified; None plans on the estimates.
+    seed
+        Seed of the draws from intervals; the same seed gives the same draws.
+    target
+        An LTV:CAC target: the share of draws in which each plan reaches it.
+    interval_level
+        Level of the channel table's intervals where it has no ``interval_level`` column.
 
     Returns
     -------
     Result
         ``status`` optimal with the plan, or infeasible with a diagnosis.
     """
+    in_memory = isinstance(draws, (pd.DataFrame, DrawSet))
     settings = Settings(objective=objective, budget_mode=budget_mode, max_change=max_change, min_ratio=min_ratio,
                         fixed_costs=fixed_costs, solver=solver, tolerance=tolerance, method=method,
                         max_active=max_active, time_limit=time_limit, max_payback=max_payback,
                         organic_customers=organic_customers, organic_ltv=organic_ltv, blended=blended, dims=dims,
-                        max_period_change=max_period_change, budgets=budgets)
+                        max_period_change=max_period_change, budgets=budgets, simulate=simulate, risk=risk,
+                        seed=seed, target=target, draws=None if in_memory else draws, interval_level=interval_level)
     table = channels if isinstance(channels, Channels) else read_channels(channels, dims=settings.dims)
     today = float(table.spend.sum())
     if budget is not None:
         settings = settings.replace(budget=parse_amount(budget, today, "amount of budget"))
-    return optimize_settings(table, settings, rules, lp_file, progress)
+    return optimize_settings(table, settings, rules, lp_file, progress, draws if in_memory else None)
 
 
-def optimize_settings(table: Channels, settings: Settings, rules: list[GroupRule | RatioRule] | None = None,
-                      lp_file: str | Path | None = None, progress: Callable[[str], None] | None = None) -> Result:
-    """:func:`optimize` for a validated table and a :class:`Settings` (scenarios and sweeps call this)."""
+def optimize_settings(table: Channels, settings: Settings, rules: list | None = None,
+                      lp_file: str | Path | None = None, progress: Callable[[str], None] | None = None,
+                      draws: DrawSet | pd.DataFrame | None = None) -> Result:
+    """:func:`optimize` for a validated table and a :class:`Settings` (scenarios and sweeps call this).
+
+    ``draws`` (a draws table in memory) stands in for ``settings.draws``.
+    """
+    if not uncertain(settings, draws):
+        return _solve(table, settings, rules, lp_file, progress)
+
+    def solve(one: Channels, plain: Settings, strategy=None, write: bool = False) -> Result:
+        return _solve(one, plain, rules, lp_file if write else None, progress, strategy)
+
+    return plan_under_uncertainty(table, settings, solve, draws, rules)
+
+
+def _solve(table: Channels, settings: Settings, rules: list | None, lp_file: str | Path | None,
+           progress: Callable[[str], None] | None, make_strategy=None) -> Result:
+    """One plan on ``table`` as it is; ``make_strategy`` (default :class:`Strategy`) solves the program."""
     channel_rules, dim_rules = split_rules(table, settings, rules)
     implied = default_budget(dim_rules, table.cells, table.spend)
     amount = settings.budget if settings.budget is not None else implied if implied is not None else float(
@@ -142,7 +183,7 @@ def optimize_settings(table: Channels, settings: Settings, rules: list[GroupRule
     notes = table.notes + solver_notes + _setting_notes(table, settings)
     base = dict(settings=settings, solver=backend.name.value, budget=amount, before=before, notes=notes,
                 channels=table)
-    strategy = Strategy(table, limits, settings, program, backend, progress)
+    strategy = (make_strategy or Strategy)(table, limits, settings, program, backend, progress)
     if conflicts:
         if lp_file is not None:
             strategy.write_unsolved(lp_file)

@@ -45,6 +45,7 @@ class Approach(StrEnum):
     refined_lp = "refined LP"  # piecewise-linear LPs refined until certified
     refined_milp = "refined MILP"  # mixed-integer models (S-curves, buy-ins, active-channel limit)
     nested = "nested multipliers"  # budgets nested in a tree (total > market > cell), exact, no LP
+    risk_lp = "refined risk LP"  # a CVaR plan: one LP over every draw's piecewise curves, refined until certified
 
 
 @dataclass(frozen=True)

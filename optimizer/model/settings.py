@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, fields
 
 from optimizer.errors import UsageError
-from optimizer.model.choices import BudgetMode, Method, Objective, Solver, choose
+from optimizer.model.choices import BudgetMode, Method, Objective, RiskMeasure, Solver, choose
+
+MAX_DRAWS = 100_000  # draws x channels arrays beyond this outgrow a laptop's memory
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,12 @@ class Settings:
     dims: tuple[str, ...] | None = None  # dimension columns of the channel table (default: market, period)
     max_period_change: float | None = None  # flighting: a cell's spend changes by at most this per period
     budgets: tuple[tuple[str, str, float | str], ...] | None = None  # (dimension, value, amount) budgets
+    simulate: int | None = None  # draws to simulate the plans under (None: off)
+    risk: str | None = None  # 'expected' or 'cvar:ALPHA' (None: plan on the point estimates)
+    seed: int = 0  # the random draws from intervals; the same seed gives the same draws
+    target: float | None = None  # an LTV:CAC target (probability of reaching it; the frontier's mark)
+    draws: str | None = None  # a draws table (draw, channel, uncertain columns) instead of intervals
+    interval_level: float = 0.9  # the level of intervals in the channel table without an interval_level
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dims", _names(self.dims))
@@ -47,6 +55,11 @@ class Settings:
         object.__setattr__(self, "method", choose(Method, self.method, "method"))
         if self.solver is not None:
             object.__setattr__(self, "solver", choose(Solver, str(self.solver).lower(), "solver"))
+        if self.risk is not None:
+            measure, alpha = parse_risk(self.risk)
+            object.__setattr__(self, "risk", measure.value if alpha is None else f"{measure.value}:{alpha:g}")
+        if self.draws is not None:
+            object.__setattr__(self, "draws", str(self.draws))
         problems = [p for p in (
             _check("budget", self.budget, lambda v: v >= 0, "0 or more"),
             _check("max_change", self.max_change, lambda v: v >= 0, "a fraction of 0 or more, such as 0.2 for +-20 %"),
@@ -61,6 +74,11 @@ class Settings:
             _check("organic_ltv", self.organic_ltv, lambda v: v >= 0, "0 or more"),
             _check("max_period_change", self.max_period_change, lambda v: v >= 0,
                    "a fraction of 0 or more, such as 0.2 for +-20 % from one period to the next"),
+            _check("simulate", self.simulate, lambda v: 2 <= v <= MAX_DRAWS and v == int(v),
+                   f"a whole number of draws from 2 to {MAX_DRAWS}"),
+            _check("seed", self.seed, lambda v: v >= 0 and v == int(v), "a whole number, 0 or more"),
+            _check("target", self.target, lambda v: v > 0, "an LTV:CAC above 0, such as 3"),
+            _check("interval_level", self.interval_level, lambda v: 0 < v < 1, "a fraction such as 0.9 for 90 %"),
         ) if p]
         if not isinstance(self.blended, bool):
             problems.append(f"`blended` must be true or false; got {self.blended!r}")
@@ -107,6 +125,12 @@ SETTING_HELP = {
     "dims": "Dimension columns, e.g. market,period (default: market and period where present).",
     "budgets": "Budgets per dimension value: 'market:NO=1200000,market:SE=+10%,quarter:2027-Q1=9e5'.",
     "max_period_change": "Flighting: a cell's spend within (1 +- F) x its previous period's.",
+    "simulate": "Score today's and the recommended plan under N draws; re-optimize each for stability.",
+    "risk": "Certified risk-aware plan: 'expected' (mean of draws) or 'cvar:ALPHA' (worst ALPHA share).",
+    "seed": "Seed of the draws from intervals (default 0); the same seed gives the same draws.",
+    "target": "An LTV:CAC target: the share of draws reaching it (frontier: where the best meets it).",
+    "draws": "A draws table (draw, channel, uncertain columns such as ltv) instead of intervals.",
+    "interval_level": "Level of intervals without an interval_level column (default 0.9).",
 }
 
 
@@ -142,6 +166,30 @@ def _check(name: str, value, ok, allowed: str) -> str | None:
     if not math.isfinite(value) or not ok(value):
         return f"`{name}` must be {allowed} (got {value:g})"
     return None
+
+
+def parse_risk(text: str) -> tuple[RiskMeasure, float | None]:
+    """``expected``, or ``cvar:ALPHA`` with the share ALPHA of worst draws in (0, 1], as (measure, alpha).
+
+    Raises
+    ------
+    UsageError
+        Naming the two forms when ``text`` is neither.
+    """
+    word, _, share = str(text).strip().lower().partition(":")
+    measure = choose(RiskMeasure, word, "risk measure")
+    if measure == RiskMeasure.expected:
+        if share:
+            raise UsageError(f"`risk` {text!r}: 'expected' takes no share; write expected or cvar:0.1")
+        return measure, None
+    try:
+        alpha = float(share)
+    except ValueError:
+        alpha = math.nan
+    if not 0 < alpha <= 1:
+        raise UsageError(f"`risk` {text!r}: write cvar:ALPHA with ALPHA the share of worst draws in (0, 1], "
+                         "such as cvar:0.1 for the mean of the worst 10 %")
+    return measure, alpha
 
 
 def parse_amount(text: str | float, reference: float, what: str = "amount") -> float:

@@ -85,10 +85,17 @@ def compare(runs: list[ScenarioRun]) -> pd.DataFrame:
                           else {}),
                        "budget_shadow_price": r.shadow_price if a else np.nan,
                        "marginal_value_per_budget_unit": r.marginal_value if a else np.nan})
+        if a and r.uncertainty is not None:  # how sure: the spread over the draws and the chance to beat today
+            row = r.uncertainty.frame.loc["recommended"]
+            column.update({k: row[k] for k in ("ltv_cac_p05", "ltv_cac_p95", "p_beats_today")})
         plan = _spend_by(r.plan) if a else pd.Series(dtype=float)
         column.update({f"spend: {c}": plan.get(c, np.nan) for c in channel_order})
         columns[run.name] = column
     frame = pd.DataFrame(columns)
+    sure = [f for f in ("ltv_cac_p05", "ltv_cac_p95", "p_beats_today") if f in frame.index]
+    rest = [f for f in frame.index if f not in sure]
+    at = rest.index("ltv_cac") + 1 if "ltv_cac" in rest else len(rest)
+    frame = frame.reindex([*rest[:at], *sure, *rest[at:]])
     frame.index.name = "figure"
     return frame
 

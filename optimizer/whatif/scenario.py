@@ -136,7 +136,8 @@ def _merge(layers: list[tuple[Path, dict]]) -> dict:
             merged["description"] = data["description"]
         if "channels" in data:
             merged["channels"] = path.parent / data["channels"]  # relative to the file that names it
-        merged["settings"] += [(key, data[key], source) for key in SETTINGS if key in data]
+        merged["settings"] += [(key, str(path.parent / data[key]) if key == "draws" else data[key], source)
+                               for key in SETTINGS if key in data]  # a draws table is relative to its file
         merged["adjust"] += [(source, k + 1, e) for k, e in enumerate(data.get("adjust", []))]
         merged["add"] += [(source, k + 1, e) for k, e in enumerate(data.get("add", []))]
         for name, group in data.get("groups", {}).items():

@@ -17,7 +17,8 @@ SETTINGS = {
     "budget": AMOUNT, "budget_mode": values(BudgetMode), "objective": values(Objective), "max_change": NUMBER,
     "min_ratio": NUMBER, "fixed_costs": NUMBER, "solver": values(Solver), "method": values(Method),
     "max_active": int, "time_limit": NUMBER, "max_payback": NUMBER, "organic_customers": NUMBER,
-    "organic_ltv": NUMBER, "blended": bool, "dims": list, "max_period_change": NUMBER,
+    "organic_ltv": NUMBER, "blended": bool, "dims": list, "max_period_change": NUMBER, "simulate": int, "risk": str,
+    "seed": int, "target": NUMBER, "draws": str, "interval_level": NUMBER,
 }
 TOP = {"description": str, "extends": str, "channels": str, **SETTINGS,
        "adjust": list, "add": list, "groups": dict, "ratios": list, "budgets": dict, "limits": list,
