@@ -18,6 +18,7 @@ class Job:
     written: tuple[Path, ...] = ()
     result: Result | None = None
     notes: str = ""  # for stderr: notes about the data
+    replaced: tuple[Path, ...] = ()  # of the files written, those that replaced an earlier file
 
 
 @dataclass(frozen=True)
@@ -27,21 +28,29 @@ class Batch:
     lines: list[tuple[str, bool]] = field(default_factory=list)
     written: tuple[Path, ...] = ()
     exit_code: int = 0
+    replaced: tuple[Path, ...] = ()  # of the files written, those that replaced an earlier file
 
 
-def written_lines(paths) -> list[str]:
-    """One line per file written; charts (PNG and SVG in one folder) on one line per folder."""
+def written_lines(paths, replaced=()) -> list[str]:
+    """One line per file written ("Replaced" for those in ``replaced``, which existed before); charts (PNG
+    and SVG in one folder) on one line per folder."""
     paths = [Path(p) for p in paths]
+    replaced = {Path(p) for p in replaced}
     charts: dict[Path, list[str]] = {}
     lines = []
     for path in paths:
         if path.suffix.lower() in (".png", ".svg"):
             charts.setdefault(path.parent, []).append(path.name)
         else:
-            lines.append(f"Wrote {path}")
+            lines.append(f"{'Replaced' if path in replaced else 'Wrote'} {path}")
     lines += [f"Wrote charts to {folder}: {', '.join(names)}" for folder, names in charts.items()]
     return lines
 
 
 def note_lines(notes) -> str:
     return "\n".join(f"note: {n}" for n in notes)
+
+
+def existing(*paths) -> tuple[Path, ...]:
+    """Those of ``paths`` that are files already (so writing them replaces them)."""
+    return tuple(Path(p) for p in paths if p is not None and Path(p).is_file())

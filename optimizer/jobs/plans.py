@@ -7,7 +7,7 @@ from pathlib import Path
 
 from optimizer.errors import OptimizerError
 from optimizer.files.writers import check_folder, check_target, prepare_folder, write_csv, write_json, write_text
-from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job
+from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job, existing
 from optimizer.report.charts import save_charts
 from optimizer.report.html import render_report
 from optimizer.report.pivots import pivots
@@ -38,7 +38,7 @@ def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_jso
             result.summary())
         written.append(write_json(summary, summary_json))
     if plot is not None and result.ok:
-        written += save_charts(plot, result)
+        written += save_charts(plot, result, stem=scenario.name)
     if pivot is not None and result.ok:
         written += write_pivots(result, pivot, scenario.name, decimal_comma)
     return Job(_scenario_text(scenario) + format_result(result), tuple(written), result)
@@ -60,6 +60,7 @@ def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bo
     prepare_folder(out_dir)
     runs = run_scenarios(paths, overrides, on_start)
     lines, written = [], []
+    replaced = existing(*(out_dir / f"{r.name}.{kind}" for r in runs for kind in ("plan.csv", "summary.json")))
     for one in runs:
         if one.error is not None:
             lines.append((f"{one.name}: Error: {one.error}", True))
@@ -69,7 +70,7 @@ def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bo
             lines.append((format_run_line(one), not one.result.ok))
         else:
             lines.append((_scenario_text(one.scenario) + format_result(one.result), not one.result.ok))
-    return Batch(lines + _failures(runs), tuple(written), _exit_code(runs))
+    return Batch(lines + _failures(runs), tuple(written), _exit_code(runs), replaced)
 
 
 def compare_job(paths: list[Path], overrides: dict, out: Path | None = None, decimal_comma: bool = False,
@@ -121,11 +122,12 @@ def report_job(source: Path, overrides: dict, out: Path | None = None, with_fron
         front = frontier(scenario.channels, start, stop, steps, settings=scenario.settings,
                          rules=list(scenario.rules))
     page = render_report(result, f"ltvcac: {scenario.name}", scenario.description, scenario.changes, front)
+    replaced = existing(out)
     written = [write_text(page, out)]
     if plot is not None and result.ok:
         written += save_charts(plot, result, front, stem=scenario.name)
     text = "" if result.ok else "No plan keeps every rule: see the report.\n" + format_result(result)
-    return Job(text, tuple(written), result)
+    return Job(text, tuple(written), result, replaced=replaced)
 
 
 def validate_job(paths: list[Path]) -> Batch:

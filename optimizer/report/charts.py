@@ -199,9 +199,10 @@ def save_charts(folder: str | Path, result: Result, front: Frontier | None = Non
     return _save(folder, {**figures, **risk_figures(result)}, formats, stem)
 
 
-def save_fit_charts(folder: str | Path, fits: CurveFits, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the fitted-curves chart (``fits.png`` and ``fits.svg``); returns the files written."""
-    return _save(folder, {"fits": plot_fits(fits)}, formats, "")
+def save_fit_charts(folder: str | Path, fits: CurveFits, formats: tuple[str, ...] = FORMATS,
+                    stem: str = "") -> list[Path]:
+    """Write the fitted-curves chart (``STEM.fits.png`` and ``.svg``); returns the files written."""
+    return _save(folder, {"fits": plot_fits(fits)}, formats, stem)
 
 
 def _save(folder: str | Path, figures: dict, formats: tuple[str, ...], stem: str) -> list[Path]:
