@@ -12,10 +12,11 @@ from optimizer.model.program import Approach, Status
 from optimizer.report.payback_text import months, payback_lines, portfolio_rows
 from optimizer.report.pivots import format_pivots
 from optimizer.report.risk_text import format_uncertainty, risk_words
+from optimizer.report.top import rest_row, top_rows
 from optimizer.results.result import Result
 from optimizer.whatif.batch import ScenarioRun
 from optimizer.whatif.frontier import Frontier
-from optimizer.words import count, money, percent, ratio
+from optimizer.words import count, money, percent, ratio, whole
 
 _GOALS = {
     Objective.ratio: "maximize the portfolio LTV:CAC",
@@ -68,28 +69,33 @@ def _portfolio(result: Result) -> list[str]:
     rows += [(k, x, y, _pct(n, m) if math.isfinite(n) and math.isfinite(m) else "") for k, x, y, m, n in extra]
     if b.fixed_costs:
         rows.insert(1, ("fixed costs", money(b.fixed_costs), money(a.fixed_costs), ""))
-    out = [f"{'Portfolio':<14}{'current':>14}{'recommended':>14}{'change':>11}"]
-    out += [f"  {k:<12}{x:>14}{y:>14}{z:>11}" for k, x, y, z in rows]
+    w = max(14, *(len(v) + 2 for _k, x, y, _z in rows for v in (x, y)))  # billions still stand apart
+    out = [f"{'Portfolio':<14}{'current':>{w}}{'recommended':>{w}}{'change':>11}"]
+    out += [f"  {k:<12}{x:>{w}}{y:>{w}}{z:>11}" for k, x, y, z in rows]
     if result.unspent > 1e-6 * max(result.budget, 1):
         out.append(f"  unspent budget: {money(result.unspent)}")
     return out
 
 
 def _channels(result: Result, max_rows: int) -> list[str]:
-    plan = result.plan
-    width = min(max(8, *(len(c) for c in plan["channel"])), 24)
-    head = (f"{'Channel':<{width}}  {'curve':<18}{'current':>12}{'recommended':>13}{'change':>10}"
-            f"{'LTV:CAC':>9}{'marginal':>10}  held by")
-    out = [head]
-    for r in plan.head(max_rows).itertuples():
-        held = "" if r.bound == "none" else f"{r.bound} ({r.limit})" if r.limit != r.bound else r.bound
-        out.append(
-            f"{r.channel[:width]:<{width}}  {r.curve:<18}{money(r.current_spend):>12}"
-            f"{money(r.recommended_spend):>13}{_pct(r.recommended_spend, r.current_spend):>10}"
-            f"{ratio(r.recommended_ltv_cac):>9}{ratio(r.marginal_ltv_cac):>10}  {held}"
-        )
-    if len(plan) > max_rows:
-        out.append(f"... and {len(plan) - max_rows} more channels (see the plan CSV)")
+    shown, rest = top_rows(result.plan, max_rows)
+    rows = [(r.channel, r.curve, money(r.current_spend), money(r.recommended_spend),
+             _pct(r.recommended_spend, r.current_spend), ratio(r.recommended_ltv_cac), ratio(r.marginal_ltv_cac),
+             "" if r.bound == "none" else f"{r.bound} ({r.limit})" if r.limit != r.bound else r.bound)
+            for r in shown.itertuples()]
+    if len(rest):
+        o = rest_row(rest)
+        rows.append((o["channel"], "", money(o["current_spend"]), money(o["recommended_spend"]),
+                     _pct(o["recommended_spend"], o["current_spend"]), ratio(o["recommended_ltv_cac"]), "", ""))
+    width = min(max(8, *(len(r[0]) for r in rows)), 24)
+    w = [max(least, *(len(r[k]) + 2 for r in rows)) for k, least in ((2, 12), (3, 13), (4, 10), (5, 9), (6, 10))]
+    out = [f"{'Channel':<{width}}  {'curve':<18}{'current':>{w[0]}}{'recommended':>{w[1]}}{'change':>{w[2]}}"
+           f"{'LTV:CAC':>{w[3]}}{'marginal':>{w[4]}}  held by"]
+    out += [(f"{r[0][:width]:<{width}}  {r[1]:<18}" + "".join(f"{v:>{k}}" for v, k in zip(r[2:7], w, strict=True))
+             + f"  {r[7]}").rstrip() for r in rows]
+    if len(rest):
+        out.append(f"(the {whole(len(shown))} channels with the most spend or change; every channel is in the plan "
+                   "CSV, `out`)")
     return out
 
 
