@@ -231,8 +231,9 @@ def frontier_command(
     """The efficient frontier: the best value, customers and LTV:CAC for each budget in a range."""
     with progress(steps, "budgets", quiet) as bar:
         job = optimizer.frontier_job(source, settings, start, stop, steps, settings.get("target", 3.0), out=out,
-                                     plot=plot, decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
-    echo(job.text, quiet)
+                                     plot=plot, decimal_comma=decimal_comma,
+                                     progress=lambda k, n: bar.update(k - bar.pos))
+    echo(render(job.text, flag), quiet)
     wrote(job.written)
 
 

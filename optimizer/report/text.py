@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from optimizer.model.choices import BudgetMode, Objective
@@ -12,7 +13,7 @@ from optimizer.model.program import Approach, Status
 from optimizer.report.payback_text import months, payback_lines, portfolio_rows
 from optimizer.report.pivots import format_pivots
 from optimizer.report.risk_text import format_uncertainty, risk_words
-from optimizer.report.top import rest_row, top_rows
+from optimizer.report.top import TOP, rest_row, top_rows
 from optimizer.results.result import Result
 from optimizer.whatif.batch import ScenarioRun
 from optimizer.whatif.frontier import Frontier
@@ -155,7 +156,9 @@ def format_run_line(run: ScenarioRun) -> str:
 
 
 def format_comparison(frame: pd.DataFrame) -> str:
-    """The side-by-side table of :func:`optimizer.scenarios.compare` as aligned text."""
+    """The side-by-side table of :func:`optimizer.scenarios.compare` as aligned text (beyond 40 channels, those
+    whose spend is largest or differs most between scenarios, and one row for the others)."""
+    frame = _fewer_channels(frame)
     shown = {}
     for figure, row in frame.iterrows():
         shown[figure] = [_cell(figure, v) for v in row]
@@ -165,6 +168,18 @@ def format_comparison(frame: pd.DataFrame) -> str:
     lines += [f"{f:<{width}}" + "".join(f"{v:>{w}}" for v, w in zip(vals, cols, strict=True))
               for f, vals in shown.items()]
     return "\n".join(lines)
+
+
+def _fewer_channels(frame: pd.DataFrame, most: int = TOP) -> pd.DataFrame:
+    spend = frame[frame.index.astype(str).str.startswith("spend: ")].apply(pd.to_numeric, errors="coerce")
+    if len(spend) <= most:
+        return frame
+    plan = pd.DataFrame({"channel": spend.index, "recommended_spend": spend.max(axis=1).to_numpy(),
+                         "current_spend": spend.min(axis=1).to_numpy()})  # spread between scenarios as change
+    shown = set(top_rows(plan, most)[0].channel)
+    rest = spend.loc[[c for c in spend.index if c not in shown]].sum()
+    other = pd.DataFrame([rest], index=[f"spend: other {whole(len(spend) - len(shown))} channels"])
+    return pd.concat([frame[[c not in spend.index or c in shown for c in frame.index]], other])
 
 
 def _cell(figure: str, value) -> str:
@@ -187,17 +202,23 @@ def _cell(figure: str, value) -> str:
 
 def format_frontier(front: Frontier) -> str:
     """The frontier as a table, with where the best LTV:CAC crosses the target."""
-    p = front.points
+    every = front.points
+    p = every.iloc[np.unique(np.round(np.linspace(0, len(every) - 1, TOP + 1)).astype(int))]  # at most 41 rows
     blended, payback = "blended_ltv_cac" in p.columns, "payback_months" in p.columns
-    lines = [f"{'budget':>12}{'value':>14}{'customers':>11}{'LTV:CAC':>9}{'marginal':>10}"
+    wb = max(12, *(len(money(v)) + 2 for v in p.budget))
+    wv = max(14, *(len(money(v)) + 2 for v in p.value.dropna()), 0)
+    lines = [f"{'budget':>{wb}}{'value':>{wv}}{'customers':>11}{'LTV:CAC':>9}{'marginal':>10}"
              + (f"{'blended':>9}" if blended else "") + (f"{'payback':>9}" if payback else "")]
     for r in p.itertuples():
         if r.status not in (Status.optimal, Status.time_limit):
-            lines.append(f"{money(r.budget):>12}  {r.status}: no plan keeps every rule at this budget")
+            lines.append(f"{money(r.budget):>{wb}}  {r.status}: no plan keeps every rule at this budget")
             continue
-        lines.append(f"{money(r.budget):>12}{money(r.value):>14}{count(r.customers):>11}{ratio(r.ltv_cac):>9}"
+        lines.append(f"{money(r.budget):>{wb}}{money(r.value):>{wv}}{count(r.customers):>11}{ratio(r.ltv_cac):>9}"
                      f"{ratio(r.marginal_value):>10}" + (f"{ratio(r.blended_ltv_cac):>9}" if blended else "")
                      + (f"{months(r.payback_months):>9}" if payback else ""))
+    if len(p) < len(every):
+        lines.append(f"({whole(len(p))} of the {whole(len(every))} budgets, evenly spaced; every budget is in the "
+                     "CSV, `out`)")
     if payback:
         lines.append("payback: months until the plan's new customers cover its spend and fixed costs ('never': not "
                      "within the value timelines)")
