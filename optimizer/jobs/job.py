@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,3 +56,14 @@ def note_lines(notes) -> str:
 def existing(*paths) -> tuple[Path, ...]:
     """Those of ``paths`` that are files already (so writing them replaces them)."""
     return tuple(Path(p) for p in paths if p is not None and Path(p).is_file())
+
+
+def within_time(scenario, started: float):
+    """``scenario`` with its time limit counted from ``started`` (when the command began): what reading took is
+    spent, and 5 % of the limit (and half a second) is kept for what follows the solve, so the limit covers the
+    whole command."""
+    limit = scenario.settings.time_limit
+    if limit is None:
+        return scenario
+    left = limit - (time.monotonic() - started) - 0.05 * limit - 0.5
+    return dataclasses.replace(scenario, settings=scenario.settings.replace(time_limit=max(left, 0.1)))

@@ -2,7 +2,8 @@
 
 With the default settings each point spends its budget in full and maximizes value, which with a
 fixed cost also gives the best LTV:CAC for that budget; every other setting of the scenario (rules,
-max-change, ratio floor, active-channel limit, objective, budget mode) applies at every point. The
+max-change, ratio floor, active-channel limit, objective, budget mode) applies at every point; a time
+limit covers the whole sweep (each point gets a share of what is left). The
 budget where that LTV:CAC crosses a target (3 by default) is found by bisection between the points
 that bracket it. With value timelines each point has its portfolio payback (``inf``: never within
 them); with organic customers, its blended LTV:CAC.
@@ -10,6 +11,7 @@ them); with organic customers, its blended LTV:CAC.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +62,13 @@ def frontier(channels: Channels | pd.DataFrame | str | Path, start: float | str 
                          f"(got {low:g} to {high:g}, {steps} steps, target {target:g})")
 
     sweep = settings.replace(simulate=None, draws=settings.draws if settings.risk else None)
+    deadline = None if settings.time_limit is None else time.monotonic() + settings.time_limit
 
-    def best(budget: float) -> Result:  # a risk-aware plan at every budget; simulations only at today's
-        return optimize_settings(table, sweep.replace(budget=budget), rules)
+    def best(budget: float, shares: int = 4) -> Result:  # risk-aware plans at every budget; simulations only today
+        if deadline is None:
+            return optimize_settings(table, sweep.replace(budget=budget), rules)
+        left = max((deadline - time.monotonic()) / shares, 0.1)  # the time limit covers the whole sweep
+        return optimize_settings(table, sweep.replace(budget=budget, time_limit=left), rules)
 
     budgets = np.linspace(low, high, steps)
     if sweepable(table, sweep, rules):  # every budget at once, in closed form
@@ -72,7 +78,7 @@ def frontier(channels: Channels | pd.DataFrame | str | Path, start: float | str 
     else:
         rows = []
         for k, budget in enumerate(budgets):
-            result = best(float(budget))  # one point at a time: a plan of many channels is large
+            result = best(float(budget), steps - k + 2)  # one at a time: a plan of many channels is large
             rows.append({**_point(float(budget), result, table.names), **_extra(result, table, settings)})
             if progress:
                 progress(k + 1, steps)
@@ -81,8 +87,10 @@ def frontier(channels: Channels | pd.DataFrame | str | Path, start: float | str 
         def ratio_at(budget: float) -> float:
             r = best(budget)
             return r.after.ltv_cac if r.ok else np.nan
-    return Frontier(points, target, _crossing(points, target, ratio_at),
-                    optimize_settings(table, settings.replace(budget=today), rules))
+    crossing = _crossing(points, target, ratio_at)
+    left = None if deadline is None else max(deadline - time.monotonic(), 0.1)
+    return Frontier(points, target, crossing, optimize_settings(table, settings.replace(
+        budget=today, time_limit=left), rules))
 
 
 def _swept(table: Channels, settings: Settings, budgets: np.ndarray) -> pd.DataFrame:
