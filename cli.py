@@ -138,7 +138,8 @@ def counter(total: int, quiet: bool):
 
 Source = input_file("A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and "
                     "curves) or a scenario file (TOML).", "CHANNELS.csv|SCENARIO.toml")
-Scenarios = input_file("Scenario files (TOML); see scenarios/.", "SCENARIO.toml...", list[Path])
+Scenarios = input_file("Scenario files (TOML; see scenarios/) or channel tables, each as a scenario with the "
+                       "options given here.", "SCENARIO.toml...", list[Path])
 Plot = option(Path | None, "Write charts here, PNG and SVG, named after the input: NAME.allocation, NAME.curves, and "
                            "NAME.frontier, NAME.risk, NAME.stability where there are some.", file_okay=False,
               metavar="FOLDER")
@@ -293,7 +294,7 @@ def ltv(
     job = optimizer.ltv_job(transactions, acquisition, settings, end=end, out=out, customer_col=customer_col,
                             date_col=date_col, amount_col=amount_col, channel_col=channel_col,
                             date_format=date_format, timeline=timeline, decimal_comma=decimal_comma)
-    echo(job.text, quiet)
+    echo(render(job.text, flag), quiet)
     wrote(job.written)
 
 
@@ -355,7 +356,7 @@ def attribute_command(
         compare_models=compare_models, columns=dict(customer_col=customer_col, time_col=time_col,
                                                     channel_col=channel_col, conversion_col=conversion_col,
                                                     value_col=value_col), decimal_comma=decimal_comma)
-    echo(job.text, quiet)
+    echo(render(job.text, flag), quiet)
     echo(job.notes, err=True)
     wrote(job.written)
 
@@ -374,7 +375,7 @@ def fit_curves_command(
 ) -> None:
     """Fit each channel's linear, power, saturating and Hill curve from history; keep the best by AIC."""
     job = optimizer.fit_job(history, out, adstock, plot=plot, decimal_comma=decimal_comma)
-    echo(job.text, quiet)
+    echo(render(job.text, flag), quiet)
     echo(job.notes, err=True)
     wrote(job.written)
 

@@ -12,7 +12,9 @@ def format_ltv(result: LtvResult, with_timeline: bool = False) -> str:
     s = result.settings
     level = f"{s.confidence:.0%}"
     lines = [f"LTV of a new customer: {s.model}, horizon {s.horizon:g} {s.unit}, discount {s.discount:g} per "
-             f"{s.unit[:-1]}, margin {s.margin:g}", ""]
+             f"{s.unit[:-1]}, margin {s.margin:g}"
+             + (" (revenue counted as value: give `margin`, such as 0.3, for gross margin)" if s.margin == 1 else ""),
+             ""]
     t = result.table
     width = max(8, *(len(c) for c in t["channel"]))
     lines.append(f"{'Channel':<{width}}{'customers':>11}{'repeat':>9}{'LTV':>12}   {level + ' interval':<24}fit")

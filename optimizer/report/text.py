@@ -132,7 +132,7 @@ def _rules(result: Result) -> list[str]:
         state = f"binding, shadow price {r.shadow_price:.4g} per unit" if r.binding else "holds with room"
         out.append(f"  - {r.text}: {state}")
     if len(result.rules) > 40:
-        out.append(f"  ... and {len(result.rules) - 40} more (see the summary JSON)")
+        out.append(f"  ... and {whole(len(result.rules) - 40)} more (see the summary JSON)")
     return out
 
 
