@@ -339,3 +339,16 @@ def test_optimize_with_buy_ins_and_max_active(write):
     result = run("optimize", path, "--max-active", "2", "--time-limit", "60")
     assert result.exit_code == 0, result.output
     assert "mixed-integer model" in result.stdout and "min (min_buy_in (off))" in result.stdout
+
+
+def test_report_says_when_it_replaces_a_file(example, tmp_path):
+    out = tmp_path / "page.html"
+    first = run("report", example, "--out", out, "--no-frontier", "-q")
+    second = run("report", example, "--out", out, "--no-frontier", "-q")
+    assert first.exit_code == second.exit_code == 0
+    assert f"Wrote {out}" in first.stdout and f"Replaced {out}" in second.stdout
+
+
+def test_a_channel_table_stands_for_a_scenario_in_compare(example):
+    result = run("compare", example, example.parent / "budget-cut.toml")
+    assert result.exit_code == 0 and "channels" in result.stdout and "budget-cut" in result.stdout
