@@ -71,9 +71,9 @@ def _bisect(table: Channels, lo: np.ndarray, hi_all: np.ndarray, totals: np.ndar
         if not over.any():
             break
         high = np.where(over, high * 4, high)
-    for _ in range(_ROUNDS):
+    for _ in range(_ROUNDS):  # to 1e-14 of mu: the ties' share below makes each budget's spend exact
         mid = 0.5 * (low + high)
-        if np.all((mid == low) | (mid == high)):
+        if np.all((high - low <= 1e-14 * np.maximum(np.abs(low), np.abs(high))) | (mid == low) | (mid == high)):
             break
         up = spend(mid).sum(axis=1) >= totals
         low, high = np.where(up, mid, low), np.where(up, high, mid)
