@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from optimizer.fitting.fit import CurveFits
 from optimizer.ltv.estimate import LtvResult
-from optimizer.words import money
+from optimizer.words import money, whole
 
 
 def format_ltv(result: LtvResult, with_timeline: bool = False) -> str:
@@ -20,7 +20,7 @@ def format_ltv(result: LtvResult, with_timeline: bool = False) -> str:
     lines.append(f"{'Channel':<{width}}{'customers':>11}{'repeat':>9}{'LTV':>12}   {level + ' interval':<24}fit")
     for r in t.itertuples():
         interval = f"{money(r.ltv_low)} - {money(r.ltv_high)}"
-        lines.append(f"{r.channel:<{width}}{r.customers:>11}{r.repeat_customers:>9}{money(r.ltv):>12}   "
+        lines.append(f"{r.channel:<{width}}{whole(r.customers):>11}{whole(r.repeat_customers):>9}{money(r.ltv):>12}   "
                      f"{interval:<24}{r.fit}")
     if with_timeline and result.timeline is not None:
         lines += ["", *_timeline_lines(result.timeline, s.unit.value, width)]
