@@ -17,6 +17,8 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 WORDS = {float: "NUMBER", int: "N", str: "TEXT"}
+CLICK_WORDS = {"float": "NUMBER", "integer": "N", "text": "TEXT", "path": "PATH", "float range": "NUMBER",
+               "integer range": "N"}
 
 
 def value_words(kind, file_okay: bool = True, dir_okay: bool = True) -> str:
@@ -42,9 +44,13 @@ def _in_words(param) -> None:
         if getattr(param, "is_flag", False):
             param.metavar = ""
         else:
-            descriptor = getattr(param, "type_descriptor", None)  # Typer's view of the annotation
+            descriptor = getattr(param, "type_descriptor", None)  # Typer's view of the annotation (Typer >= 0.29)
+            if descriptor is None:  # older Typer: click's parameter type
+                kind = getattr(param, "type", None)
+                param.metavar = CLICK_WORDS.get(getattr(kind, "name", ""), "VALUE")
+                return
             info = getattr(descriptor, "parameter_info", None)
-            param.metavar = value_words(getattr(descriptor, "annotation", str), getattr(info, "file_okay", True),
+            param.metavar = value_words(descriptor.annotation, getattr(info, "file_okay", True),
                                         getattr(info, "dir_okay", True))
 
 
