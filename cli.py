@@ -16,10 +16,10 @@ from typing import Annotated, get_args, get_type_hints
 import typer
 
 import optimizer
-from cli_help import WordsCommand, WordsGroup, input_file, option, out_file, progress
 from optimizer.errors import OptimizerError, render
 from optimizer.model.choices import AttributionModel, LtvModel, TimeUnit
 from optimizer.model.settings import SETTING_HELP, Settings
+from optimizer.report.cli_words import WordsCommand, WordsGroup, input_file, option, out_file, progress
 
 app = typer.Typer(name="ltvcac", cls=WordsGroup, context_settings={"help_option_names": ["-h", "--help"]},
                   pretty_exceptions_enable=False, no_args_is_help=True, add_completion=False)

@@ -1,4 +1,4 @@
-"""How the command line declares its options, and help that reads like words, not Python types.
+"""How the command line names its options and their values in help: words, not Python types.
 
 Typer shows a required argument as ``{CHANNELS}``, a list of files as ``<list[Path]>``, a flag as
 ``<bool>`` and a number as ``<float>``. Commands built with :class:`WordsCommand` (and the app with
