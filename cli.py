@@ -11,44 +11,39 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args, get_type_hints
 
 import typer
 
 import optimizer
 from optimizer.errors import OptimizerError, render
-from optimizer.model.choices import AttributionModel, BudgetMode, LtvModel, Method, Objective, Solver, TimeUnit
+from optimizer.model.choices import AttributionModel, LtvModel, TimeUnit
+from optimizer.model.settings import SETTING_HELP, Settings
+from optimizer.report.cli_words import WordsCommand, WordsGroup, input_file, option, out_file, progress
 
-app = typer.Typer(name="ltvcac", context_settings={"help_option_names": ["-h", "--help"]},
+app = typer.Typer(name="ltvcac", cls=WordsGroup, context_settings={"help_option_names": ["-h", "--help"]},
                   pretty_exceptions_enable=False, no_args_is_help=True, add_completion=False)
 
 EXIT_INFEASIBLE, EXIT_INTERRUPTED = 3, 130
+def _optional(kind):
+    return kind if type(None) in get_args(kind) else kind | None
+
+
 FLAGS = {"start": "--from", "stop": "--to", "lookback_days": "--lookback", "half_life_days": "--half-life"}
-
-# The settings of a plan: declared once, shared by optimize, run, compare, frontier and report.
-SETTINGS = {name: (kind, typer.Option(help=text, rich_help_panel="Plan settings")) for name, kind, text in (
-    ("budget", str | None, "Total budget: a number (1000000), a change of today's total (-20%, +10%, +50000 for "
-                           "50 000 more, -50000 for 50 000 less) or a factor (x1.1). Default: today's total spend."),
-    ("budget_mode", BudgetMode | None, "'exact' spends the whole budget (default); 'at-most' may leave some unspent."),
-    ("objective", Objective | None, "What to maximize: 'ratio' (portfolio LTV:CAC, default), 'value' (customer "
-                                    "lifetime value), 'profit' (value minus spend) or 'customers'."),
-    ("max_change", float | None, "Keep each channel within (1 +- F) x its current spend, e.g. 0.2 for +-20 %. "
-                                 "Channels with no current spend are limited by their min_spend/max_spend only."),
-    ("min_ratio", float | None, "Keep the portfolio LTV:CAC at or above this, e.g. 3."),
-    ("fixed_costs", float | None, "Acquisition costs that are not media spend (team, tools); added to the cost "
-                                  "side of LTV:CAC. Default 0."),
-    ("solver", Solver | None, "Solver: 'highs' (default) or 'cbc'."),
-    ("method", Method | None, "'auto' (default) solves a budget-only model exactly by its multiplier and others "
-                              "by refined LPs; 'lp' always uses LPs."),
-    ("max_active", int | None, "At most this many channels may spend anything (solved as a mixed-integer model)."),
-    ("time_limit", float | None, "Seconds the solve may take (S-curves, buy-ins, --max-active); the best plan by "
-                                 "then is returned with its proven gap."),
-)}
-
 
 def flag(name: str) -> str:
     """The command-line flag of a library parameter."""
     return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+# The settings of a plan: declared once (their meaning in optimizer/model/settings.py), shared by every
+# command that solves; budgets and dimensions are text here (-20%, market:NO=1200000, market,period).
+VALUES = {"budget": "AMOUNT", "budgets": "DIM:VALUE=AMOUNT,...", "dims": "COLUMNS", "risk": "expected|cvar:ALPHA",
+          "draws": "FILE", "time_limit": "SECONDS", "max_payback": "MONTHS", "max_change": "F", "min_ratio": "R",
+          "max_period_change": "F"}
+SETTINGS = {name: (str | None if name in ("budget", "dims", "budgets") else _optional(kind), typer.Option(
+    *([flag(name)] if kind is bool else []), help=render(SETTING_HELP[name], flag), metavar=VALUES.get(name),
+    rich_help_panel="Plan settings")) for name, kind in get_type_hints(Settings).items() if name in SETTING_HELP}
 
 
 def guarded(command):
@@ -92,8 +87,7 @@ def solves(command):
 
     @functools.wraps(command)
     def run(**kwargs):
-        given = {name: getattr(kwargs[name], "value", kwargs[name]) for name in SETTINGS
-                 if kwargs.get(name) is not None}
+        given = {n: getattr(kwargs[n], "value", kwargs[n]) for n in SETTINGS if kwargs.get(n) is not None}
         return command(settings=given, **{k: v for k, v in kwargs.items() if k not in SETTINGS})
 
     del run.__wrapped__  # Typer must read the signature below, not the command's own
@@ -106,7 +100,7 @@ def command(name: str | None = None, plan: bool = False):
     """Register a command (with the settings options where it solves) inside the error boundary."""
     def register(func):
         wrapped = guarded(solves(func) if plan else func)
-        return app.command(name=name)(wrapped)
+        return app.command(name=name, cls=WordsCommand)(wrapped)
     return register
 
 
@@ -115,16 +109,16 @@ def echo(text: str, quiet: bool = False, err: bool = False) -> None:
         typer.echo(text, err=err)
 
 
-def wrote(paths, quiet: bool = False) -> None:
-    """Say what was written, one line per file (or per folder of charts)."""
-    for line in optimizer.written_lines(paths):
-        echo(line, quiet)
+def wrote(paths, replaced=()) -> None:
+    """Say what was written (or replaced), one line per file (or per folder of charts), quiet or not."""
+    for line in optimizer.written_lines(paths, replaced):
+        echo(line)
 
 
 def finish(job, quiet: bool) -> None:
     """Show a solving job's report (its diagnosis even when quiet), what it wrote; exit 3 without a plan."""
-    echo(job.text, quiet and job.result.ok, err=not job.result.ok)
-    wrote(job.written, quiet)
+    echo(render(job.text, flag), quiet and job.result.ok, err=not job.result.ok)
+    wrote(job.written, job.replaced)
     if not job.result.ok:
         raise typer.Exit(code=EXIT_INFEASIBLE)
 
@@ -133,7 +127,7 @@ def finish_batch(batch, quiet: bool = False) -> None:
     """Show a batch's lines (warnings even when quiet) and what it wrote; exit with its code."""
     for text, err in batch.lines:
         echo(render(text, flag), quiet and not err, err=err)
-    wrote(batch.written, quiet)
+    wrote(batch.written, batch.replaced)
     raise typer.Exit(code=batch.exit_code)
 
 
@@ -142,33 +136,16 @@ def counter(total: int, quiet: bool):
     return lambda k, path: echo(f"[{k + 1}/{total}] {path.name}", quiet or total < 2, err=True)
 
 
-def progress(total: int, label: str, quiet: bool):
-    """A progress bar on stderr when it is a terminal; otherwise a bar that shows nothing."""
-    return typer.progressbar(length=total, label=label, file=sys.stderr, hidden=quiet or not sys.stderr.isatty())
-
-
-def option(kind, help: str, *names: str, **more):
-    """An option of type ``kind`` with its help (names and Typer settings as typer.Option takes them)."""
-    return Annotated[kind, typer.Option(*names, help=help, **more)]
-
-
-def out_file(help: str, metavar: str = "FILE.csv", kind=Path | None):
-    """An output file option (--out/-o)."""
-    return option(kind, help, "--out", "-o", dir_okay=False, metavar=metavar)
-
-
-def input_file(help: str, metavar: str, kind=Path):
-    """An input file argument that must exist."""
-    return Annotated[kind, typer.Argument(exists=True, dir_okay=False, metavar=metavar, help=help)]
-
-
 Source = input_file("A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and "
                     "curves) or a scenario file (TOML).", "CHANNELS.csv|SCENARIO.toml")
-Scenarios = input_file("Scenario files (TOML); see scenarios/.", "SCENARIO.toml...", list[Path])
-Plot = option(Path | None, "Write charts here (PNG and SVG): allocation, response curves, frontier.",
-              file_okay=False, metavar="FOLDER")
+Scenarios = input_file("Scenario files (TOML; see scenarios/) or channel tables, each as a scenario with the "
+                       "options given here.", "SCENARIO.toml...", list[Path])
+Plot = option(Path | None, "Write charts here, PNG and SVG, named after the input: NAME.allocation, NAME.curves, and "
+                           "NAME.frontier, NAME.risk, NAME.stability where there are some.", file_okay=False,
+              metavar="FOLDER")
 Quiet = option(bool, "Print nothing but errors and the files written.", "--quiet", "-q")
-DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")
+DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.",
+                      "--decimal-comma")
 
 
 def version(value: bool) -> None:
@@ -196,6 +173,8 @@ def optimize(
                     metavar="FILE.lp") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
+    pivot: option(Path | None, "A plan over cells (market, period columns): write its spend per channel, market and "
+                               "period here (NAME.by_channel.csv, ...).", file_okay=False, metavar="FOLDER") = None,
     quiet: Quiet = False,
 ) -> None:
     """Recommend spend per channel that maximizes LTV:CAC (or another objective) under the budget.
@@ -203,7 +182,7 @@ def optimize(
     Exit codes: 0 a plan was found, 1 bad input, 2 bad options, 3 no plan keeps every rule.
     """
     finish(optimizer.plan_job(source, settings, out=out, summary_json=summary_json, lp_file=lp_file,
-                              decimal_comma=decimal_comma, plot=plot), quiet)
+                              decimal_comma=decimal_comma, plot=plot, pivot=pivot), quiet)
 
 
 @command(plan=True)
@@ -245,7 +224,6 @@ def frontier_command(
     start: option(str, "Lowest budget: a number or a change of today's total (-50%).", "--from") = "-50%",
     stop: option(str, "Highest budget: a number or a change (+50%).", "--to") = "+50%",
     steps: option(int, "Number of budgets, evenly spaced, ends included.", min=2, max=2000) = 21,
-    target: option(float, "Mark the budget where the best LTV:CAC crosses this.") = 3.0,
     out: out_file("Write every point (with each channel's spend) to this CSV.") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
@@ -253,10 +231,11 @@ def frontier_command(
 ) -> None:
     """The efficient frontier: the best value, customers and LTV:CAC for each budget in a range."""
     with progress(steps, "budgets", quiet) as bar:
-        job = optimizer.frontier_job(source, settings, start, stop, steps, target, out=out, plot=plot,
-                                     decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
-    echo(job.text, quiet)
-    wrote(job.written, quiet)
+        job = optimizer.frontier_job(source, settings, start, stop, steps, settings.get("target", 3.0), out=out,
+                                     plot=plot, decimal_comma=decimal_comma,
+                                     progress=lambda k, n: bar.update(k - bar.pos))
+    echo(render(job.text, flag), quiet)
+    wrote(job.written)
 
 
 @command(plan=True)
@@ -278,9 +257,10 @@ def report(
 @command()
 def validate(
     files: input_file("Channel tables (CSV, Parquet) or scenarios (TOML).", "FILE...", list[Path]),
+    quiet: Quiet = False,
 ) -> None:
     """Check channel tables and scenario files without solving: every problem in every file is listed."""
-    finish_batch(optimizer.validate_job(files))
+    finish_batch(optimizer.validate_job(files), quiet)
 
 
 @command()
@@ -297,22 +277,24 @@ def ltv(
     margin: option(float, "Gross margin as a fraction of revenue, e.g. 0.3. Default 1: values are revenue.") = 1.0,
     confidence: option(float, "Level of the interval written next to each LTV.") = 0.9,
     min_customers: option(int, "bgnbd: a channel with fewer customers uses the fit on all customers (pooled).") = 300,
-    end: option(str | None, "Last day of the observation (YYYY-MM-DD); later rows are ignored. Default: the log's "
-                            "last date.") = None,
+    end: option(str | None, "Last day observed (YYYY-MM-DD); later rows are ignored. Default: the log's last.") = None,
     customer_col: option(str, "Customer id column in both files.") = "customer_id",
     date_col: option(str, "Date column of the transaction log.") = "date",
     amount_col: option(str, "Amount column of the transaction log (returns negative).") = "amount",
     channel_col: option(str, "Channel column of the acquisition table.") = "channel",
-    date_format: option(str | None, "strftime format of the dates, e.g. %d.%m.%Y. Default: ISO 8601 or YYYYMMDD."
-                        ) = None,
+    date_format: option(str | None, "strftime format of the dates, e.g. %d.%m.%Y. Default: ISO 8601.") = None,
     out: out_file("Write LTV per channel (with intervals) here.") = None,
+    timeline: option(Path | None, "Write value per customer by period here, for set-ltv.", dir_okay=False,
+                     metavar="FILE.csv") = None,
+    decimal_comma: DecimalComma = False,
+    quiet: Quiet = False,
 ) -> None:
     """Expected lifetime value of a newly acquired customer, per acquisition channel."""
     settings = optimizer.LtvSettings(model.value, horizon, unit.value, discount, margin, confidence, min_customers)
     job = optimizer.ltv_job(transactions, acquisition, settings, end=end, out=out, customer_col=customer_col,
                             date_col=date_col, amount_col=amount_col, channel_col=channel_col,
-                            date_format=date_format)
-    echo(job.text)
+                            date_format=date_format, timeline=timeline, decimal_comma=decimal_comma)
+    echo(render(job.text, flag), quiet)
     wrote(job.written)
 
 
@@ -321,9 +303,15 @@ def set_ltv_command(
     channels: input_file("The channel table to update.", "CHANNELS"),
     ltv_table: input_file("LTV per channel: channel, ltv (as `ltvcac ltv` writes).", "LTV_TABLE"),
     out: out_file("The channel table with the new ltv column.", kind=Path),
+    timeline: option(Path | None, "Value by period (ltv --timeline): adds value_<N>m columns.", exists=True) = None,
+    months: option(str | None, "Months of the value columns, e.g. 0,3,6,12 (default: 0-12, then fewer).",
+                   metavar="MONTHS") = None,
+    decimal_comma: DecimalComma = False,
+    quiet: Quiet = False,
 ) -> None:
-    """Put estimated LTVs into a channel table, matching channels by name."""
-    job = optimizer.set_ltv_job(channels, ltv_table, out)
+    """Put estimated LTVs (and value by month, for payback) into a channel table, matching channels by name."""
+    job = optimizer.set_ltv_job(channels, ltv_table, out, timeline=timeline, months=months,
+                                decimal_comma=decimal_comma)
     echo(job.text, err=True)
     wrote(job.written)
 
@@ -340,29 +328,35 @@ def attribute_command(
                   dir_okay=False) = None,
     ltv: option(Path | None, "LTV per channel (channel, ltv), instead of attributed value per customer.",
                 exists=True, dir_okay=False) = None,
+    bootstrap: option(int, "Resample the journeys N times: a 90 % interval of each channel's customers.", min=0) = 0,
     out: out_file("Write the channel table (with --spend) or the attribution.") = None,
     compare_models: option(Path | None, "Write every model's attributed conversions side by side here.",
                            dir_okay=False, metavar="FILE.csv") = None,
     stats_dir: option(Path | None, "Write journey statistics here: channels, path lengths, top paths, transitions.",
                       file_okay=False, metavar="FOLDER") = None,
     sep: option(str, "Separator between channels in a path.") = ">",
-    weights: option(str, "Position-based shares of first, middle and last touches.") = "0.4,0.2,0.4",
+    weights: option(str, "Position-based shares of first, middle and last touches.",
+                    metavar="FIRST,MIDDLE,LAST") = "0.4,0.2,0.4",
     half_life: option(float, "Time decay: days after which a touch counts half.") = 7.0,
     lookback: option(float, "Event logs: days before a conversion that touches count.") = 30.0,
-    collapse_repeats: option(bool, "Event logs: count a channel touched several times in a row once.") = False,
+    collapse_repeats: option(bool, "Event logs: count a channel touched several times in a row once.",
+                            "--collapse-repeats") = False,
     customer_col: option(str, "Event logs: the customer id column.") = "customer_id",
     time_col: option(str, "Event logs: the timestamp column.") = "timestamp",
     channel_col: option(str, "Event logs: the channel column.") = "channel",
     conversion_col: option(str, "Event logs: the conversion flag column.") = "conversion",
     value_col: option(str, "Event logs: the conversion value column (optional).") = "value",
+    decimal_comma: DecimalComma = False,
+    quiet: Quiet = False,
 ) -> None:
     """Attribute conversions to channels from customer journeys, and write the optimizer's channel table."""
     job = optimizer.attribute_job(
         journeys, model.value, order, sep=sep, weights=weights, half_life_days=half_life, lookback_days=lookback,
-        collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, compare_models=compare_models,
-        stats_dir=stats_dir, columns=dict(customer_col=customer_col, time_col=time_col, channel_col=channel_col,
-                                          conversion_col=conversion_col, value_col=value_col))
-    echo(job.text)
+        collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, bootstrap=bootstrap, stats_dir=stats_dir,
+        compare_models=compare_models, columns=dict(customer_col=customer_col, time_col=time_col,
+                                                    channel_col=channel_col, conversion_col=conversion_col,
+                                                    value_col=value_col), decimal_comma=decimal_comma)
+    echo(render(job.text, flag), quiet)
     echo(job.notes, err=True)
     wrote(job.written)
 
@@ -373,12 +367,15 @@ def fit_curves_command(
                         "HISTORY"),
     out: out_file("The channel table to write.", kind=Path),
     adstock: option(float, "Share of a period's spend that still works the next period (0 = none), e.g. 0.3.") = 0.0,
-    plot: option(Path | None, "Write fits.png and fits.svg here: each channel's periods with the chosen and the "
-                              "other curves.", file_okay=False, metavar="FOLDER") = None,
+    plot: option(Path | None, "Write NAME.fits.png and .svg here (NAME: the history file's), one panel per channel: "
+                              "its observed periods, the chosen curve and the other candidates.", file_okay=False,
+                 metavar="FOLDER") = None,
+    decimal_comma: DecimalComma = False,
+    quiet: Quiet = False,
 ) -> None:
     """Fit each channel's linear, power, saturating and Hill curve from history; keep the best by AIC."""
-    job = optimizer.fit_job(history, out, adstock, plot=plot)
-    echo(job.text)
+    job = optimizer.fit_job(history, out, adstock, plot=plot, decimal_comma=decimal_comma)
+    echo(render(job.text, flag), quiet)
     echo(job.notes, err=True)
     wrote(job.written)
 

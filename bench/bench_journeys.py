@@ -1,6 +1,7 @@
 """Time building journeys from an event log, each size in its own process, with its peak memory.
 
-    python bench/bench_journeys.py                                  # --quick: 1M events
+    python bench/bench_journeys.py --quick                          # 100 000 events, one run
+    python bench/bench_journeys.py                                  # 1M events, 3 runs
     python bench/bench_journeys.py --events 10000000 --repeats 3
     python bench/bench_journeys.py --events 50000000 --repeats 1 --delete
 
@@ -32,7 +33,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()), help="where logs are cached")
     parser.add_argument("--delete", action="store_true", help="remove each log after its runs")
+    parser.add_argument("--quick", action="store_true", help="100 000 events, one run (under a minute)")
     args = parser.parse_args()
+    if args.quick:
+        args.events, args.repeats = [100_000], 1
     print(f"{'events':>11} {'Parquet MiB':>12} {'build s':>8} {'peak MiB':>9}   (medians of {args.repeats} runs)")
     for n in args.events:
         log = events_file(n, args.folder, ".parquet")

@@ -40,7 +40,10 @@ def main() -> None:
     parser.add_argument("--no-fits", action="store_true", help="skip the fits against lifetimes")
     parser.add_argument("--no-methods", action="store_true", help="skip reading and estimating with each method")
     parser.add_argument("--command", action="store_true", help="time `ltvcac ltv` end to end, in its own process")
+    parser.add_argument("--quick", action="store_true", help="10 000 customers, one repeat (about a minute)")
     args = parser.parse_args()
+    if args.quick:
+        args.customers, args.repeats = [10_000], 1
     logs = {n: make_log(n) for n in args.customers}
     if not args.no_fits:
         print(f"{'customers':>10} {'rows':>9} {'ours s':>8} {'lifetimes s':>12} {'ratio':>6} {'max rel diff':>13}")

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from optimizer.errors import InputError, OptimizerError, OutputError, SolverError, UsageError
 from optimizer.model.choices import BudgetMode, Objective
-from optimizer.version import __version__
 
 _API = {
+    "__version__": "optimizer.version",  # importlib.metadata takes 30 ms: only for --version
     "optimize": "optimizer.optimization",
     "optimize_settings": "optimizer.optimization",
     "read_channels": "optimizer.model.channels",
@@ -36,6 +36,9 @@ _API = {
     "Result": "optimizer.results.result",
     "Portfolio": "optimizer.results.result",
     "RuleCheck": "optimizer.results.result",
+    "Uncertainty": "optimizer.uncertainty.summary",
+    "PriceOfSafety": "optimizer.uncertainty.summary",
+    "read_draws": "optimizer.uncertainty.table",
     "load_scenario": "optimizer.whatif.scenario",
     "load_source": "optimizer.whatif.scenario",
     "run_scenarios": "optimizer.whatif.batch",
@@ -44,6 +47,11 @@ _API = {
     "LtvSettings": "optimizer.ltv.estimate",
     "ltv_from_files": "optimizer.ltv.estimate",
     "set_ltv": "optimizer.ltv.join",
+    "read_timeline": "optimizer.ltv.timeline",
+    "value_columns": "optimizer.ltv.timeline",
+    "payback_from_timeline": "optimizer.ltv.timeline",
+    "Timeline": "optimizer.model.timeline",
+    "Payback": "optimizer.results.payback",
     "analyze": "optimizer.journeys.analyze",
     "channel_table": "optimizer.journeys.channel_table",
     "fit_curves": "optimizer.fitting.fit",
@@ -73,13 +81,17 @@ __all__ = [
     "Objective",
     "OptimizerError",
     "OutputError",
+    "Payback",
     "Portfolio",
+    "PriceOfSafety",
     "RatioRule",
     "Result",
     "RuleCheck",
     "Settings",
     "SolverError",
     "Status",
+    "Timeline",
+    "Uncertainty",
     "UsageError",
     "__version__",
     "analyze",
@@ -98,8 +110,11 @@ __all__ = [
     "ltv_job",
     "optimize",
     "optimize_settings",
+    "payback_from_timeline",
     "plan_job",
     "read_channels",
+    "read_draws",
+    "read_timeline",
     "report_job",
     "run_job",
     "run_scenarios",
@@ -107,6 +122,7 @@ __all__ = [
     "set_ltv_job",
     "solver_report",
     "validate_job",
+    "value_columns",
     "written_lines",
 ]
 
@@ -133,13 +149,19 @@ if TYPE_CHECKING:  # for type checkers and editors: the names __getattr__ loads
     from optimizer.journeys.channel_table import channel_table
     from optimizer.ltv.estimate import LtvSettings, ltv_from_files
     from optimizer.ltv.join import set_ltv
+    from optimizer.ltv.timeline import payback_from_timeline, read_timeline, value_columns
     from optimizer.model.channels import Channels, read_channels
     from optimizer.model.program import Approach, Status
     from optimizer.model.rules import GroupRule, RatioRule
     from optimizer.model.settings import Settings
+    from optimizer.model.timeline import Timeline
     from optimizer.optimization import optimize, optimize_settings
+    from optimizer.results.payback import Payback
     from optimizer.results.result import Portfolio, Result, RuleCheck
     from optimizer.solve.backends import solver_report
+    from optimizer.uncertainty.summary import PriceOfSafety, Uncertainty
+    from optimizer.uncertainty.table import read_draws
+    from optimizer.version import __version__
     from optimizer.whatif.batch import compare, describe_file, run_scenarios
     from optimizer.whatif.frontier import frontier
     from optimizer.whatif.scenario import load_scenario, load_source

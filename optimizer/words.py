@@ -31,4 +31,9 @@ def percent(fraction: float) -> str:
     """A signed percentage, such as +20 %."""
     if fraction is None or not math.isfinite(fraction):
         return "-"
-    return f"{fraction * 100:+.1f} %"
+    return f"{fraction * 100:+,.1f} %".replace(",", " ")
+
+
+def whole(n: int) -> str:
+    """A count of things (channels, rows, draws) with a space between thousands: 9 960."""
+    return f"{int(n):,}".replace(",", " ")

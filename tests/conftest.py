@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,20 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+SLOW = "slow: runs in CI (CI=true, as .ci/run has it there) or with LTVCAC_SLOW=1; skipped otherwise"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", SLOW)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests (the README's every command) run in CI and on request, so the default suite stays quick."""
+    if os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("LTVCAC_SLOW"):
+        return
+    skip = pytest.mark.skip(reason=SLOW)
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

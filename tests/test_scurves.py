@@ -110,13 +110,16 @@ def test_a_time_limit_gives_a_marked_plan_with_its_gap_or_a_clear_error():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from bench_scurves import instance
 
-    try:  # the limit is a total for the whole solve; 0.5 s is far too short for 100 channels
-        result = optimize(instance(100), objective="value", time_limit=0.5)
+    try:  # the limit is a total for the whole solve; 0.2 s is far too short for 100 channels
+        result = optimize(instance(100), objective="value", time_limit=0.2)
     except SolverError as exc:  # no plan at all by then: the message says what to do
-        assert "--time-limit" in str(exc)
+        assert "`time_limit`" in str(exc)  # the command line shows it as --time-limit
         return
-    assert result.status == "time limit" and result.ok
-    assert result.gap > 0  # never claimed optimal when it is not proven
+    if result.status == "optimal":  # a machine fast enough to prove it in time
+        assert result.gap <= 1e-4
+    else:
+        assert result.status == "time limit" and result.ok
+        assert result.gap > 0  # never claimed optimal when it is not proven
 
 
 def test_the_summary_and_the_report_say_a_mixed_integer_model_solved_the_plan():

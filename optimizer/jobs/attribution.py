@@ -12,6 +12,7 @@ import pandas as pd
 from optimizer.files.writers import check_folder, check_target, write_csv
 from optimizer.jobs.job import Job, note_lines
 from optimizer.journeys.analyze import analyze, parse_weights, write_stats
+from optimizer.journeys.bootstrap import bootstrap_conversions
 from optimizer.journeys.channel_table import channel_table
 from optimizer.report.attribution_text import format_attribution
 
@@ -20,8 +21,10 @@ def attribute_job(journeys: Path, model: str, order: int = 1, sep: str = ">", we
                   half_life_days: float = 7.0, lookback_days: float = 30.0, collapse_repeats: bool = False,
                   spend: Path | None = None, ltv: Path | None = None, out: Path | None = None,
                   compare_models: Path | None = None, stats_dir: Path | None = None,
-                  columns: dict | None = None) -> Job:
-    """Attribute journeys, and write the channel table (with ``spend``), the models side by side, statistics."""
+                  columns: dict | None = None, bootstrap: int = 0, decimal_comma: bool = False) -> Job:
+    """Attribute journeys, and write the channel table (with ``spend``), the models side by side, statistics.
+
+    ``bootstrap`` replicates of the journeys give each channel's customers a 90 % interval."""
     shares = parse_weights(weights)
     inputs = [p for p in (journeys, spend, ltv) if p is not None]
     for target in (out, compare_models):
@@ -31,13 +34,18 @@ def attribute_job(journeys: Path, model: str, order: int = 1, sep: str = ">", we
                     compare=compare_models is not None, **(columns or {}))
     notes: tuple[str, ...] = ()
     table: pd.DataFrame = found.attributed
+    intervals = None
+    if bootstrap:
+        intervals, notes = bootstrap_conversions(found.paths, model, order, shares, bootstrap)
+        table = table.merge(intervals.rename(columns=lambda c: c.replace("customers", "conversions")), on="channel")
     if spend is not None:
-        table, notes = channel_table(found.attributed, spend, ltv)
+        table, more = channel_table(found.attributed, spend, ltv, intervals)
+        notes += more
     written = []
     if out is not None:
-        written.append(write_csv(table, out, escape=False))
+        written.append(write_csv(table, out, decimal_comma=decimal_comma, escape=False))
     if compare_models is not None:
-        written.append(write_csv(found.models, compare_models))
+        written.append(write_csv(found.models, compare_models, decimal_comma=decimal_comma))
     if stats_dir is not None:
         written += write_stats(found, stats_dir)
     return Job(format_attribution(found), tuple(written), notes=note_lines((*found.notes, *notes)))

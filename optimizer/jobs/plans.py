@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.errors import OptimizerError
 from optimizer.files.writers import check_folder, check_target, prepare_folder, write_csv, write_json, write_text
-from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job
+from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job, existing, within_time
 from optimizer.report.charts import save_charts
 from optimizer.report.html import render_report
+from optimizer.report.pivots import pivots
 from optimizer.report.text import format_comparison, format_frontier, format_result, format_run_line
 from optimizer.whatif.batch import ScenarioRun, compare, describe_file, run_scenarios, scenario_summary
 from optimizer.whatif.frontier import frontier
@@ -19,12 +22,16 @@ REPORTS = Path("out")  # where a report goes when no --out is given
 
 
 def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_json: Path | None = None,
-             lp_file: Path | None = None, decimal_comma: bool = False, plot: Path | None = None) -> Job:
-    """Solve one channel table or scenario and write the plan, its summary, its LP model and charts."""
+             lp_file: Path | None = None, decimal_comma: bool = False, plot: Path | None = None,
+             pivot: Path | None = None) -> Job:
+    """Solve one channel table or scenario and write the plan, its summary, its LP model, charts and (for a
+    plan over cells) its pivots per channel and dimension."""
+    started = time.monotonic()
     for target in (out, summary_json, lp_file):
         check_target(target, [source])
     check_folder(plot)
-    scenario = load_source(source, overrides)
+    check_folder(pivot)
+    scenario = within_time(load_source(source, overrides), started)
     result = scenario.run(lp_file=lp_file)
     written = [lp_file] if lp_file is not None else []
     if result.ok and out is not None:
@@ -34,8 +41,18 @@ def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_jso
             result.summary())
         written.append(write_json(summary, summary_json))
     if plot is not None and result.ok:
-        written += save_charts(plot, result)
+        written += save_charts(plot, result, stem=scenario.name)
+    if pivot is not None and result.ok:
+        written += write_pivots(result, pivot, scenario.name, decimal_comma)
     return Job(_scenario_text(scenario) + format_result(result), tuple(written), result)
+
+
+def write_pivots(result, folder: Path, stem: str, decimal_comma: bool = False) -> list[Path]:
+    """STEM.by_channel.csv, STEM.by_market.csv, ... for a plan over cells (nothing for channels)."""
+    tables = pivots(result.plan)
+    if tables:
+        prepare_folder(folder)
+    return [write_csv(t, folder / f"{stem}.by_{dim}.csv", decimal_comma=decimal_comma) for dim, t in tables.items()]
 
 
 def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bool = False, plot: Path | None = None,
@@ -46,6 +63,7 @@ def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bo
     prepare_folder(out_dir)
     runs = run_scenarios(paths, overrides, on_start)
     lines, written = [], []
+    replaced = existing(*(out_dir / f"{r.name}.{kind}" for r in runs for kind in ("plan.csv", "summary.json")))
     for one in runs:
         if one.error is not None:
             lines.append((f"{one.name}: Error: {one.error}", True))
@@ -55,7 +73,7 @@ def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bo
             lines.append((format_run_line(one), not one.result.ok))
         else:
             lines.append((_scenario_text(one.scenario) + format_result(one.result), not one.result.ok))
-    return Batch(lines + _failures(runs), tuple(written), _exit_code(runs))
+    return Batch(lines + _failures(runs), tuple(written), _exit_code(runs), replaced)
 
 
 def compare_job(paths: list[Path], overrides: dict, out: Path | None = None, decimal_comma: bool = False,
@@ -81,9 +99,10 @@ def frontier_job(source: Path, overrides: dict, start: str, stop: str, steps: in
                  out: Path | None = None, plot: Path | None = None, decimal_comma: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> Job:
     """Sweep the budget for a channel table or scenario; write the points and the charts."""
+    started = time.monotonic()
     check_target(out, [source])
     check_folder(plot)
-    scenario = load_source(source, overrides)
+    scenario = within_time(load_source(source, overrides), started)
     front = frontier(scenario.channels, start, stop, steps, target, progress=progress, settings=scenario.settings,
                      rules=list(scenario.rules))
     written = [write_csv(front.to_frame(), out, decimal_comma=decimal_comma)] if out is not None else []
@@ -95,23 +114,28 @@ def frontier_job(source: Path, overrides: dict, start: str, stop: str, steps: in
 def report_job(source: Path, overrides: dict, out: Path | None = None, with_frontier: bool = True,
                start: str = "-50%", stop: str = "+50%", steps: int = 21, plot: Path | None = None) -> Job:
     """One self-contained HTML page for a channel table or scenario."""
-    scenario = load_source(source, overrides)
+    started = time.monotonic()
+    scenario = within_time(load_source(source, overrides), started)
     out = out if out is not None else REPORTS / f"{scenario.name}.report.html"
     if out.parent == REPORTS:
         prepare_folder(REPORTS)
     check_target(out, [source])
     check_folder(plot)
-    result = scenario.run()
+    limit = scenario.settings.time_limit
+    result = (scenario if limit is None or not with_frontier else dataclasses.replace(  # half the time for the plan
+        scenario, settings=scenario.settings.replace(time_limit=limit / 2))).run()
     front = None
     if with_frontier and result.ok:
-        front = frontier(scenario.channels, start, stop, steps, settings=scenario.settings,
+        left = None if limit is None else max(limit - (time.monotonic() - started), 0.1)
+        front = frontier(scenario.channels, start, stop, steps, settings=scenario.settings.replace(time_limit=left),
                          rules=list(scenario.rules))
     page = render_report(result, f"ltvcac: {scenario.name}", scenario.description, scenario.changes, front)
+    replaced = existing(out)
     written = [write_text(page, out)]
     if plot is not None and result.ok:
         written += save_charts(plot, result, front, stem=scenario.name)
     text = "" if result.ok else "No plan keeps every rule: see the report.\n" + format_result(result)
-    return Job(text, tuple(written), result)
+    return Job(text, tuple(written), result, replaced=replaced)
 
 
 def validate_job(paths: list[Path]) -> Batch:
@@ -144,6 +168,8 @@ def _write_run(one: ScenarioRun, out_dir: Path, decimal_comma: bool, plot: Path 
     elif plan.exists():
         plan.unlink()  # an earlier run's plan must not stand beside this run's "no plan"
     written.append(write_json(scenario_summary(one), out_dir / f"{one.name}.summary.json"))
+    if one.result.ok:
+        written += write_pivots(one.result, out_dir, one.name, decimal_comma)
     if plot is not None and one.result.ok:
         written += save_charts(plot, one.result, stem=one.name)
     return written

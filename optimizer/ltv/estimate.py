@@ -15,6 +15,10 @@ at time 0):
 
 Intervals: bgnbd from the likelihood (delta method on the log scale); simple and cohort by
 bootstrap over customers.
+
+Every method also gives the value over time: the expected cumulative value per new customer by the
+end of each period up to the horizon (period 0: the first purchase, at acquisition), with the same
+kind of interval; the LTV is its last point (:mod:`optimizer.ltv.timeline`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import pandas as pd
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_date
 from optimizer.ltv.bgnbd import BgNbd, GammaGamma, expected_repeat, fit_bgnbd, fit_gamma_gamma
+from optimizer.ltv.timeline import envelope, timeline_frame
 from optimizer.ltv.transactions import Purchases, read_acquisition, read_transactions, summary_of
 from optimizer.model.choices import LtvModel, TimeUnit, choose
 
@@ -68,11 +73,16 @@ class LtvSettings:
 
 @dataclass(frozen=True)
 class LtvResult:
-    """LTV per channel (``table``), with the settings and what the data handling did."""
+    """LTV per channel (``table``), with the settings and what the data handling did.
+
+    ``timeline`` holds the cumulative value per new customer by period, per channel (channel, period,
+    cumulative_value, low, high, unit); its last period per channel is the LTV.
+    """
 
     table: pd.DataFrame
     settings: LtvSettings
     notes: tuple[str, ...]
+    timeline: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -88,15 +98,20 @@ def estimate_ltv(purchases: Purchases, acquisition: pd.Series, settings: LtvSett
     method = {LtvModel.simple: _simple, LtvModel.cohort: _cohort, LtvModel.bgnbd: _bgnbd}[settings.model]
     pooled = functools.cache(lambda: _pooled_fits(summary))  # fitted only if a small channel needs it
     _check_repeat_buyers(summary, settings, purchases.source)
+    curves = {}
     for name, group in summary.groupby("channel", sort=True):
         own = settings.model != LtvModel.bgnbd
         days = purchases.frame[purchases.frame["customer_id"].isin(group.index)] if own else None
+        found = method(group, days, settings, pooled)
+        curves[name] = found.pop("timeline")
         rows.append({"channel": name, "customers": len(group), "repeat_customers": int((group.frequency > 0).sum()),
-                     **method(group, days, settings, pooled)})
+                     **found})
     if settings.margin == 1:
         notes += ("the margin is 1, so these values are revenue, not gross margin; set the margin (such as 0.3 "
                   "for 30 %) to value customers by what they earn",)
-    return LtvResult(pd.DataFrame(rows), settings, (*purchases.notes, *notes))
+    table = pd.DataFrame(rows)
+    table.insert(table.columns.get_loc("ltv_high") + 1, "interval_level", settings.confidence)  # set-ltv carries it
+    return LtvResult(table, settings, (*purchases.notes, *notes), timeline_frame(curves, settings.unit.value))
 
 
 def discount_factors(settings: LtvSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -108,10 +123,18 @@ def discount_factors(settings: LtvSettings) -> tuple[np.ndarray, np.ndarray]:
 
 def bgnbd_value(bg: BgNbd | np.ndarray, mean_spend: float, first_value: float, settings: LtvSettings) -> float:
     """Discounted margin of a new customer: first purchase now, repeats as BG/NBD expects."""
+    return float(bgnbd_cumulative(bg, mean_spend, first_value, settings)[1][-1])
+
+
+def bgnbd_cumulative(bg: BgNbd | np.ndarray, mean_spend: float, first_value: float, settings: LtvSettings
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Period ends 0..H and a new customer's discounted margin by each: the first purchase at 0, then
+    each period's expected repeat purchases (BG/NBD) at the mean spend, discounted to the period's end."""
     params = np.array([bg.r, bg.alpha, bg.a, bg.b]) if isinstance(bg, BgNbd) else bg
     k, factor = discount_factors(settings)
     cumulative = expected_repeat(params, np.concatenate([[0.0], k]))
-    return settings.margin * (first_value + mean_spend * float(np.diff(cumulative) @ factor))
+    gained = np.concatenate([[first_value], mean_spend * np.diff(cumulative) * factor])
+    return np.concatenate([[0.0], k]), settings.margin * np.cumsum(gained)
 
 
 def _bgnbd(group: pd.DataFrame, _days, settings: LtvSettings, pooled) -> dict:
@@ -119,72 +142,83 @@ def _bgnbd(group: pd.DataFrame, _days, settings: LtvSettings, pooled) -> dict:
     bg, gg = (fit_bgnbd(group.frequency, group.recency, group["T"]),
               fit_gamma_gamma(group.frequency, group.monetary_value)) if own else pooled()
     first = float(group.first_value.mean())
-    value = bgnbd_value(bg, gg.mean_spend, first, settings)
+    periods, curve = bgnbd_cumulative(bg, gg.mean_spend, first, settings)
     se = _delta_se(bg, gg, first, group.first_value.std(ddof=1) / np.sqrt(len(group)), settings)
-    low, high = _lognormal_interval(value, se, settings.confidence)
+    lows, highs = envelope(*_lognormal_interval(curve, se, settings.confidence))
+    value, low, high = float(curve[-1]), float(lows[-1]), float(highs[-1])
     k, _ = discount_factors(settings)
     return {"ltv": value, "ltv_low": low, "ltv_high": high, "model": LtvModel.bgnbd.value,
             "fit": "per channel" if own else f"pooled (fewer than {settings.min_customers} customers)",
             "expected_repeat_purchases": float(bg.expected_new(k[-1])), "mean_spend": gg.mean_spend,
             "first_purchase_value": first, "r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b,
-            "p": gg.p, "q": gg.q, "gamma": gg.gamma}
+            "p": gg.p, "q": gg.q, "gamma": gg.gamma, "timeline": (periods, curve, lows, highs)}
 
 
-def _delta_se(bg: BgNbd, gg: GammaGamma, first: float, first_se: float, settings: LtvSettings) -> float:
+def _delta_se(bg: BgNbd, gg: GammaGamma, first: float, first_se: float, settings: LtvSettings) -> np.ndarray:
+    """Standard errors of the cumulative value by each period (delta method on the log parameters)."""
     theta = np.log([bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.gamma])
 
     def value(t):
         e = np.exp(t)
-        return bgnbd_value(e[:4], e[4] * e[6] / (e[5] - 1), first, settings)
+        return bgnbd_cumulative(e[:4], e[4] * e[6] / (e[5] - 1), first, settings)[1]
 
-    grad = np.array([(value(theta + h) - value(theta - h)) / 2e-5 for h in np.eye(7) * 1e-5])
-    var = settings.margin**2 * first_se**2 if np.isfinite(first_se) else 0.0
+    grad = np.array([(value(theta + h) - value(theta - h)) / 2e-5 for h in np.eye(7) * 1e-5])  # (7, periods)
+    var = np.full(grad.shape[1], settings.margin**2 * first_se**2 if np.isfinite(first_se) else 0.0)
     if bg.covariance is not None:
-        var += grad[:4] @ bg.covariance @ grad[:4]
+        var += np.einsum("ip,ij,jp->p", grad[:4], bg.covariance, grad[:4])
     if gg.covariance is not None:
-        var += grad[4:] @ gg.covariance @ grad[4:]
-    return float(np.sqrt(max(var, 0.0)))
+        var += np.einsum("ip,ij,jp->p", grad[4:], gg.covariance, grad[4:])
+    return np.sqrt(np.maximum(var, 0.0))
 
 
-def _lognormal_interval(value: float, se: float, confidence: float) -> tuple[float, float]:
+def _lognormal_interval(value, se, confidence: float):
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    spread = z * se / value if value > 0 else np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where(np.asarray(value) > 0, z * se / value, np.inf)
     return value * np.exp(-spread), value * np.exp(spread)
 
 
 def _simple(group: pd.DataFrame, days: pd.DataFrame, settings: LtvSettings, _pooled) -> dict:
     stats = _period_stats(group, days, settings)  # per customer: days, value, active, kept, eligible
 
-    def estimate(w):
+    def estimate(w):  # the first purchase at 0, then each active period's value, kept at the retention rate
         aov = (w @ stats[:, 1]) / (w @ stats[:, 0])
         per_active = (w @ stats[:, 0]) / (w @ stats[:, 2])
         retention = (w @ stats[:, 3]) / max(w @ stats[:, 4], 1e-12)
         k = np.arange(int(np.ceil(settings.horizon)))
-        life = float(((retention / (1 + settings.discount)) ** k).sum())
-        return settings.margin * aov * per_active * life, aov, per_active, retention
+        life = np.cumsum((retention / (1 + settings.discount)) ** k)
+        curve = settings.margin * aov * np.concatenate([[1.0], per_active * life])
+        return curve, aov, per_active, retention
 
-    value, aov, per_active, retention = estimate(np.ones(len(stats)))
-    low, high = _bootstrap(lambda w: estimate(w)[0], len(stats), settings)
-    return {"ltv": value, "ltv_low": low, "ltv_high": high, "model": LtvModel.simple.value, "fit": "per channel",
-            "average_order_value": aov, "purchases_per_active_period": per_active, "retention": retention}
+    curve, aov, per_active, retention = estimate(np.ones(len(stats)))
+    lows, highs = _bootstrap(lambda w: estimate(w)[0], len(stats), settings)
+    periods = np.arange(len(curve), dtype=float)
+    return {"ltv": float(curve[-1]), "ltv_low": float(lows[-1]), "ltv_high": float(highs[-1]),
+            "model": LtvModel.simple.value, "fit": "per channel", "average_order_value": aov,
+            "purchases_per_active_period": per_active, "retention": retention,
+            "timeline": (periods, curve, lows, highs)}
 
 
 def _cohort(group: pd.DataFrame, days: pd.DataFrame, settings: LtvSettings, _pooled) -> dict:
     values, observed = _value_by_period(group, days, settings)
     horizon = int(np.ceil(settings.horizon))
+    first = group["first_value"].to_numpy(float) * observed[:, 0]
 
-    def estimate(w):
+    def estimate(w):  # the first purchase at 0 (among those seen through period 0), then each period's value
         seen = w @ observed
         per_customer = np.where(seen > 0, (w @ values) / np.maximum(seen, 1e-12), np.nan)
         known = np.flatnonzero(~np.isnan(per_customer))
         curve, retention = _extend(per_customer[known], known, horizon)
         k = np.arange(horizon)
-        return settings.margin * float(curve @ (1 + settings.discount) ** -k), retention, len(known)
+        at_zero = (w @ first) / max(seen[0], 1e-12)
+        cumulative = settings.margin * np.concatenate([[at_zero], np.cumsum(curve * (1 + settings.discount) ** -k)])
+        return cumulative, retention, len(known)
 
-    value, retention, periods = estimate(np.ones(len(values)))
-    low, high = _bootstrap(lambda w: estimate(w)[0], len(values), settings)
-    return {"ltv": value, "ltv_low": low, "ltv_high": high, "model": LtvModel.cohort.value, "fit": "per channel",
-            "observed_periods": periods, "retention": retention}
+    curve, retention, periods = estimate(np.ones(len(values)))
+    lows, highs = _bootstrap(lambda w: estimate(w)[0], len(values), settings)
+    return {"ltv": float(curve[-1]), "ltv_low": float(lows[-1]), "ltv_high": float(highs[-1]),
+            "model": LtvModel.cohort.value, "fit": "per channel", "observed_periods": periods, "retention": retention,
+            "timeline": (np.arange(len(curve), dtype=float), curve, lows, highs)}
 
 
 def _extend(per_customer: np.ndarray, periods: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
@@ -233,11 +267,13 @@ def _value_by_period(group, days, settings) -> tuple[np.ndarray, np.ndarray]:
     return values * observed, observed
 
 
-def _bootstrap(estimate, n: int, settings: LtvSettings) -> tuple[float, float]:
+def _bootstrap(estimate, n: int, settings: LtvSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile intervals of ``estimate`` (a value per period) over customers drawn with replacement."""
     rng = np.random.default_rng(settings.seed)
-    draws = [estimate(rng.multinomial(n, np.full(n, 1 / n)).astype(float)) for _ in range(settings.bootstrap)]
+    draws = np.array([estimate(rng.multinomial(n, np.full(n, 1 / n)).astype(float))
+                      for _ in range(settings.bootstrap)])
     tail = (1 - settings.confidence) / 2 * 100
-    return float(np.nanpercentile(draws, tail)), float(np.nanpercentile(draws, 100 - tail))
+    return np.nanpercentile(draws, tail, axis=0), np.nanpercentile(draws, 100 - tail, axis=0)
 
 
 def _pooled_fits(summary: pd.DataFrame) -> tuple[BgNbd, GammaGamma]:

@@ -1,9 +1,9 @@
 """Each channel's spend interval from its own rules, and the conflicts that make a plan impossible.
 
 A channel's lower limit is the highest of 0, its ``min_spend`` and the max-change floor; its
-upper limit the lowest of the budget, its ``max_spend`` and the max-change ceiling; a locked
-channel keeps its current spend. Which rule sets each limit is kept, so that messages and the
-plan can say what holds a channel.
+upper limit the lowest of the budget, its ``max_spend``, the max-change ceiling and the ceiling of
+its ``max_payback`` (see :mod:`optimizer.model.payback`); a locked channel keeps its current spend.
+Which rule sets each limit is kept, so that messages and the plan can say what holds a channel.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 
 from optimizer.model.channels import Channels
 from optimizer.model.choices import BudgetMode
+from optimizer.model.payback import channel_conflict, channel_ranges
 from optimizer.model.settings import Settings
 from optimizer.words import money
 
@@ -30,6 +31,7 @@ class Limits:
     hi_rule: tuple[str, ...]
     budget: float
     exact: bool
+    payback_floor: np.ndarray | None = None  # an S-curve's payback holds from this spend on (or at 0)
 
 
 def channel_limits(channels: Channels, settings: Settings, budget: float) -> tuple[Limits, list[str]]:
@@ -42,6 +44,7 @@ def channel_limits(channels: Channels, settings: Settings, budget: float) -> tup
     if change is not None:  # a channel with no spend today has no 'current' to move from
         floors["max-change"] = np.where(s > 0, s * max(0.0, 1 - change), 0.0)
         ceilings["max-change"] = np.where(s > 0, s * (1 + change), np.inf)
+    payback_floor, ceilings["max_payback"] = channel_ranges(channels.curves, channels.timeline, channels.max_payback)
     lo, lo_rule = _pick(floors, np.argmax, np.max)
     hi, hi_rule = _pick(ceilings, np.argmin, np.min)
     conflicts = []
@@ -52,13 +55,17 @@ def channel_limits(channels: Channels, settings: Settings, budget: float) -> tup
     lo_rule = tuple("locked" if k else r for k, r in zip(channels.locked, lo_rule, strict=True))
     hi_rule = tuple("locked" if k else r for k, r in zip(channels.locked, hi_rule, strict=True))
     for i in np.flatnonzero(~channels.locked & (lo > hi * (1 + _SLACK) + _SLACK)):
-        if hi_rule[i] != "budget":  # the budget-level check below explains that case better
+        if hi_rule[i] == "max_payback":
+            floor = "max-change floor" if lo_rule[i] == "max-change" else lo_rule[i]
+            conflicts.append(channel_conflict(channels.names[i], channels.curves, channels.timeline, i,
+                                              channels.max_payback[i], lo[i], floor))
+        elif hi_rule[i] != "budget":  # the budget-level check below explains that case better
             conflicts.append(
                 f"channel {channels.names[i]!r}: its {_describe(lo_rule[i], lo[i], s[i], change)} "
                 f"is above its {_describe(hi_rule[i], hi[i], s[i], change)}"
             )
     exact = settings.budget_mode == BudgetMode.exact
-    return Limits(lo, np.maximum(hi, lo), lo_rule, hi_rule, budget, exact), conflicts
+    return Limits(lo, np.maximum(hi, lo), lo_rule, hi_rule, budget, exact, payback_floor), conflicts
 
 
 def budget_conflicts(channels: Channels, limits: Limits) -> list[str]:
@@ -97,6 +104,9 @@ def _locked_conflicts(channels, i, lo, hi, lo_rule, hi_rule, change) -> list[str
         out.append(f"channel {name!r} is locked at {money(s)}, below its min_spend {money(lo)}")
     if s > hi * (1 + _SLACK) + _SLACK and hi_rule == "max_spend":
         out.append(f"channel {name!r} is locked at {money(s)}, above its max_spend {money(hi)}")
+    if s > hi * (1 + _SLACK) + _SLACK and hi_rule == "max_payback":
+        out.append(channel_conflict(name, channels.curves, channels.timeline, i, channels.max_payback[i], s,
+                                    "locked spend"))
     return out
 
 

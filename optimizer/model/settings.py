@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, fields
 
 from optimizer.errors import UsageError
-from optimizer.model.choices import BudgetMode, Method, Objective, Solver, choose
+from optimizer.model.choices import BudgetMode, Method, Objective, RiskMeasure, Solver, choose
+
+MAX_DRAWS = 100_000  # draws x channels arrays beyond this outgrow a laptop's memory
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,33 @@ class Settings:
     method: Method = Method.auto
     max_active: int | None = None
     time_limit: float | None = None
+    max_payback: float | None = None  # months: the cohort's value by then covers spend plus fixed costs
+    organic_customers: float = 0.0  # new customers who arrive whatever the budget (word of mouth)
+    organic_ltv: float | None = None  # the lifetime value of one of them
+    blended: bool = False  # min_ratio on the blended LTV:CAC (paid and organic value over spend)
+    dims: tuple[str, ...] | None = None  # dimension columns of the channel table (default: market, period)
+    max_period_change: float | None = None  # flighting: a cell's spend changes by at most this per period
+    budgets: tuple[tuple[str, str, float | str], ...] | None = None  # (dimension, value, amount) budgets
+    simulate: int | None = None  # draws to simulate the plans under (None: off)
+    risk: str | None = None  # 'expected' or 'cvar:ALPHA' (None: plan on the point estimates)
+    seed: int = 0  # the random draws from intervals; the same seed gives the same draws
+    target: float | None = None  # an LTV:CAC target (probability of reaching it; the frontier's mark)
+    draws: str | None = None  # a draws table (draw, channel, uncertain columns) instead of intervals
+    interval_level: float = 0.9  # the level of intervals in the channel table without an interval_level
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "dims", _names(self.dims))
+        object.__setattr__(self, "budgets", _budgets(self.budgets))
         object.__setattr__(self, "objective", choose(Objective, self.objective, "objective"))
         object.__setattr__(self, "budget_mode", choose(BudgetMode, self.budget_mode, "budget mode"))
         object.__setattr__(self, "method", choose(Method, self.method, "method"))
         if self.solver is not None:
             object.__setattr__(self, "solver", choose(Solver, str(self.solver).lower(), "solver"))
+        if self.risk is not None:
+            measure, alpha = parse_risk(self.risk)
+            object.__setattr__(self, "risk", measure.value if alpha is None else f"{measure.value}:{alpha:g}")
+        if self.draws is not None:
+            object.__setattr__(self, "draws", str(self.draws))
         problems = [p for p in (
             _check("budget", self.budget, lambda v: v >= 0, "0 or more"),
             _check("max_change", self.max_change, lambda v: v >= 0, "a fraction of 0 or more, such as 0.2 for +-20 %"),
@@ -46,7 +68,22 @@ class Settings:
             _check("tolerance", self.tolerance, lambda v: 0 < v < 1e-2, "in (0, 0.01)"),
             _check("max_active", self.max_active, lambda v: v >= 1 and v == int(v), "a whole number, 1 or more"),
             _check("time_limit", self.time_limit, lambda v: v > 0, "seconds, above 0"),
+            _check("max_payback", self.max_payback, lambda v: 0 < v <= 1200, "months, above 0 (such as 12)"),
+            _check("organic_customers", self.organic_customers, lambda v: v >= 0,
+                   "0 or more (customers who arrive whatever the budget)"),
+            _check("organic_ltv", self.organic_ltv, lambda v: v >= 0, "0 or more"),
+            _check("max_period_change", self.max_period_change, lambda v: v >= 0,
+                   "a fraction of 0 or more, such as 0.2 for +-20 % from one period to the next"),
+            _check("simulate", self.simulate, lambda v: 2 <= v <= MAX_DRAWS and v == int(v),
+                   f"a whole number of draws from 2 to {MAX_DRAWS}"),
+            _check("seed", self.seed, lambda v: v >= 0 and v == int(v), "a whole number, 0 or more"),
+            _check("target", self.target, lambda v: v > 0, "an LTV:CAC above 0, such as 3"),
+            _check("interval_level", self.interval_level, lambda v: 0 < v < 1, "a fraction such as 0.9 for 90 %"),
         ) if p]
+        if not isinstance(self.blended, bool):
+            problems.append(f"`blended` must be true or false; got {self.blended!r}")
+        if self.organic_customers and self.organic_ltv is None:
+            problems.append("`organic_customers` needs `organic_ltv`, the lifetime value of one organic customer")
         if problems:
             raise UsageError("; ".join(problems))
 
@@ -63,6 +100,64 @@ class Settings:
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "tolerance")
 
+# What each setting means, in one place: the command line's help and the documentation read it.
+SETTING_HELP = {
+    "budget": "Total budget: a number (1000000), a change of today's total (-20%, +10%, +50000 for 50 000 more, "
+              "-50000 for 50 000 less) or a factor (x1.1). Default: today's total spend.",
+    "budget_mode": "'exact' spends the whole budget (default); 'at-most' may leave some unspent.",
+    "objective": "What to maximize: 'ratio' (portfolio LTV:CAC, default), 'value' (customer lifetime value), "
+                 "'profit' (value minus spend) or 'customers'.",
+    "max_change": "Keep each channel within (1 +- F) x its current spend, e.g. 0.2 for +-20 %. Channels with no "
+                  "current spend are limited by their min_spend/max_spend only.",
+    "min_ratio": "Keep the portfolio LTV:CAC at or above this, e.g. 3.",
+    "fixed_costs": "Acquisition costs that are not media spend (team, tools); added to the cost side of LTV:CAC. "
+                   "Default 0.",
+    "solver": "Solver: 'highs' (default) or 'cbc'.",
+    "method": "'auto' (default) solves a budget-only model exactly by its multiplier and others by refined LPs; "
+              "'lp' always uses LPs.",
+    "max_active": "At most this many channels may spend anything (solved as a mixed-integer model).",
+    "time_limit": "Seconds the whole command may take, reading and writing included (a frontier's budgets share "
+                  "them); a mixed-integer solve (S-curves, buy-ins, `max_active`) returns its best plan by then with "
+                  "its proven gap.",
+    "max_payback": "Months, e.g. 12: the new customers' value by then covers spend + fixed costs.",
+    "organic_customers": "Customers who come whatever the budget (blended figures only).",
+    "organic_ltv": "Lifetime value of one organic customer.",
+    "blended": "Apply `min_ratio` to the blended LTV:CAC (with organic customers).",
+    "dims": "Dimension columns, e.g. market,period (default: market and period where present).",
+    "budgets": "Budgets per dimension value: 'market:NO=1200000,market:SE=+10%,quarter:2027-Q1=9e5'.",
+    "max_period_change": "Flighting: a cell's spend within (1 +- F) x its previous period's.",
+    "simulate": "Score today's and the recommended plan under N draws; re-optimize each for stability.",
+    "risk": "Certified risk-aware plan: 'expected' (mean of draws) or 'cvar:ALPHA' (worst ALPHA share).",
+    "seed": "Seed of the draws from intervals (default 0); the same seed gives the same draws.",
+    "target": "An LTV:CAC target: the share of draws reaching it (frontier: where the best meets it).",
+    "draws": "A draws table (draw, channel, uncertain columns such as ltv) instead of intervals.",
+    "interval_level": "Level of intervals without an interval_level column (default 0.9).",
+}
+
+
+def _names(value) -> tuple[str, ...] | None:
+    """Dimension names from a list or from text such as "market,period"."""
+    if value is None or isinstance(value, tuple):
+        return value or None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(str(v).strip() for v in items if str(v).strip()) or None
+
+
+def _budgets(value) -> tuple | None:
+    """Budgets per dimension value from (dimension, value, amount) triples or text "market:NO=1200000, ..."."""
+    if value is None or (isinstance(value, tuple) and all(isinstance(v, tuple) for v in value)):
+        return value or None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = []
+    for item in (str(i).strip() for i in items):
+        match = re.fullmatch(r"([^:=]+):([^=]+)=(.+)", item)
+        if not match:
+            raise UsageError(f"`budgets`: {item!r} is not a budget; write dimension:value=amount, such as "
+                             "market:NO=1200000 or period:2027-03=+10%")
+        dim, key, amount = (g.strip() for g in match.groups())
+        out.append((dim, key, amount))
+    return tuple(out) or None
+
 
 def _check(name: str, value, ok, allowed: str) -> str | None:
     if value is None:
@@ -72,6 +167,30 @@ def _check(name: str, value, ok, allowed: str) -> str | None:
     if not math.isfinite(value) or not ok(value):
         return f"`{name}` must be {allowed} (got {value:g})"
     return None
+
+
+def parse_risk(text: str) -> tuple[RiskMeasure, float | None]:
+    """``expected``, or ``cvar:ALPHA`` with the share ALPHA of worst draws in (0, 1], as (measure, alpha).
+
+    Raises
+    ------
+    UsageError
+        Naming the two forms when ``text`` is neither.
+    """
+    word, _, share = str(text).strip().lower().partition(":")
+    measure = choose(RiskMeasure, word, "risk measure")
+    if measure == RiskMeasure.expected:
+        if share:
+            raise UsageError(f"`risk` {text!r}: 'expected' takes no share; write expected or cvar:0.1")
+        return measure, None
+    try:
+        alpha = float(share)
+    except ValueError:
+        alpha = math.nan
+    if not 0 < alpha <= 1:
+        raise UsageError(f"`risk` {text!r}: write cvar:ALPHA with ALPHA the share of worst draws in (0, 1], "
+                         "such as cvar:0.1 for the mean of the worst 10 %")
+    return measure, alpha
 
 
 def parse_amount(text: str | float, reference: float, what: str = "amount") -> float:

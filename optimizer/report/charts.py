@@ -16,13 +16,15 @@ import pandas as pd
 
 from optimizer.files.writers import atomic_write, prepare_folder
 from optimizer.fitting.fit import CurveFits, model_customers
+from optimizer.report.top import TOP, rest_row, top_rows
 from optimizer.results.result import Result
 from optimizer.whatif.frontier import Frontier
-from optimizer.words import money
+from optimizer.words import money, whole
 
 CURRENT = dict(facecolor="white", edgecolor="black", hatch="///")
 RECOMMENDED = dict(facecolor="0.3", edgecolor="black")
 FORMATS = ("png", "svg")
+CURVES = 12  # response-curve panels in one chart: beyond, the channels with the most spend or change
 
 
 def _money_axis(axis, ticks: int | None = None) -> None:
@@ -39,17 +41,25 @@ def _figure(size: tuple[float, float]):
     return Figure(figsize=size, layout="constrained")
 
 
-def allocation_data(result: Result) -> pd.DataFrame:
-    """Current and recommended spend per channel, largest recommendation first."""
-    plan = result.plan[["channel", "current_spend", "recommended_spend"]]
-    return plan.sort_values("recommended_spend", ascending=False, kind="stable").reset_index(drop=True)
+def allocation_data(result: Result, most: int = TOP) -> pd.DataFrame:
+    """Current and recommended spend per channel, largest recommendation first; beyond ``most`` channels, those
+    with the most spend or change and one row for the others (see :mod:`optimizer.report.top`)."""
+    columns = ["channel", "current_spend", "recommended_spend"]
+    shown, rest = top_rows(result.plan, most)
+    data = shown[columns].sort_values("recommended_spend", ascending=False, kind="stable")
+    if len(rest):
+        data = pd.concat([data, pd.DataFrame([rest_row(rest)])[columns]])
+    return data.reset_index(drop=True)
 
 
-def curve_data(result: Result, points: int = 120) -> pd.DataFrame:
-    """Each channel's response curve over 0 .. 1.5 x the larger of its current and recommended spend."""
+def curve_data(result: Result, points: int = 120, most: int | None = None) -> pd.DataFrame:
+    """Each channel's response curve over 0 .. 1.5 x the larger of its current and recommended spend (with
+    ``most``, only the channels with the most spend or change)."""
     channels, plan = result.channels, result.plan
+    plan = plan.reset_index(drop=True)
+    shown = plan if most is None else top_rows(plan, most)[0]
     rows = []
-    for i, r in enumerate(plan.itertuples()):
+    for i, r in zip(shown.index, shown.itertuples(), strict=True):
         top = 1.5 * max(r.current_spend, r.recommended_spend, 1.0)
         if np.isfinite(r.max_allowed):
             top = max(top, min(r.max_allowed * 1.05, 3 * top))
@@ -61,8 +71,8 @@ def curve_data(result: Result, points: int = 120) -> pd.DataFrame:
 
 def plot_allocation(result: Result, ax=None):
     """Horizontal bars: current (hatched) and recommended (grey) spend per channel."""
-    ax = ax or _axes((8, 0.45 * len(result.plan) + 1.5))
     data = allocation_data(result).iloc[::-1]
+    ax = ax or _axes((8, 0.45 * len(data) + 1.5))
     y = np.arange(len(data))
     ax.barh(y + 0.2, data["current_spend"], height=0.4, label="current", **CURRENT)
     ax.barh(y - 0.2, data["recommended_spend"], height=0.4, label="recommended", **RECOMMENDED)
@@ -103,9 +113,11 @@ def plot_frontier(front: Frontier, ax=None):
     return ax
 
 
-def plot_curves(result: Result):
-    """One small chart per channel: its response curve, current (o) and recommended (*) spend."""
-    data, plan = curve_data(result), result.plan
+def plot_curves(result: Result, most: int = CURVES):
+    """One small chart per channel (beyond ``most``, those with the most spend or change): its response curve,
+    current (o) and recommended (*) spend."""
+    data = curve_data(result, most=most)
+    plan = top_rows(result.plan, most)[0]
     n = len(plan)
     cols = min(3, n)
     rows = math.ceil(n / cols)
@@ -125,22 +137,86 @@ def plot_curves(result: Result):
     for ax in axes[n:]:
         ax.set_visible(False)
     axes[0].legend(fontsize=8, loc="lower right")
-    fig.suptitle("Response curves: customers by spend (shaded: allowed spend)")
+    others = len(result.plan) - n
+    fig.suptitle("Response curves: customers by spend (shaded: allowed spend)"
+                 + (f"; {whole(n)} channels with the most spend or change of {whole(n + others)}" if others else ""))
     return fig
+
+
+def risk_data(result: Result) -> pd.DataFrame:
+    """Every draw's LTV:CAC under each plan (today, point, recommended): plan, draw, ltv_cac."""
+    return result.uncertainty.per_draw[["plan", "draw", "ltv_cac"]].copy()
+
+
+def plot_risk(result: Result, ax=None):
+    """The distribution of LTV:CAC over the draws: today (hatched), the point plan (outline), recommended (grey)."""
+    ax = ax or _axes((8, 4.5))
+    data = risk_data(result)
+    bins = np.histogram_bin_edges(data["ltv_cac"].dropna(), bins=40)
+    looks = {"today": dict(histtype="stepfilled", facecolor="white", edgecolor="black", hatch="///"),
+             "point": dict(histtype="step", color="black", ls="--", lw=1.2),
+             "recommended": dict(histtype="stepfilled", facecolor="0.45", edgecolor="black", alpha=0.8)}
+    for plan, part in data.groupby("plan", sort=False):
+        label = {"point": "point plan"}.get(plan, plan)
+        ax.hist(part["ltv_cac"], bins=bins, label=f"{label} (mean {part['ltv_cac'].mean():.2f}x)", **looks[plan])
+    u = result.uncertainty
+    if u.target is not None:
+        ax.axvline(u.target, color="black", ls=":", lw=1, label=f"target {u.target:g}x")
+    ax.set_xlabel("portfolio LTV:CAC")
+    ax.set_ylabel("draws")
+    ax.set_title(f"LTV:CAC over {u.draws} draws of the uncertain inputs")
+    ax.legend(fontsize=9)
+    return ax
+
+
+def stability_data(result: Result) -> pd.DataFrame:
+    """Per channel: current and recommended spend and the 5/50/95 % of its spend when each draw is re-optimized."""
+    return result.plan[["channel", "current_spend", "recommended_spend", "spend_p05", "spend_p50", "spend_p95",
+                        "direction_agreement"]].copy()
+
+
+def plot_stability(result: Result, ax=None):
+    """Each channel's 5-95 % range of re-optimized spend (bar), its median (|), recommended (*), current (o)."""
+    data = stability_data(result).iloc[::-1]
+    ax = ax or _axes((8, 0.45 * len(data) + 1.5))
+    y = np.arange(len(data))
+    ax.hlines(y, data["spend_p05"], data["spend_p95"], color="0.6", lw=7, label="5 - 95 % of draws")
+    ax.plot(data["spend_p50"], y, "|", color="black", ms=14, label="median of draws")
+    ax.plot(data["current_spend"], y, "o", mfc="white", mec="black", ms=7, label="current")
+    ax.plot(data["recommended_spend"], y, "*", color="black", ms=11, label="recommended")
+    ax.set_yticks(y, [f"{c} ({a * 100:.0f} %)" for c, a in zip(data["channel"], data["direction_agreement"],
+                                                              strict=True)])
+    _money_axis(ax.xaxis)
+    ax.set_xlabel("spend per period (in brackets: draws agreeing on the direction)")
+    ax.set_title("Every draw re-optimized: each channel's spend")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", color="0.85")
+    return ax
+
+
+def risk_figures(result: Result) -> dict:
+    """The charts of a plan under uncertainty (none without draws): LTV:CAC over the draws, stability."""
+    if result.uncertainty is None or not result.ok:
+        return {}
+    figures = {"risk": plot_risk(result).figure}
+    if "spend_p05" in result.plan.columns:
+        figures["stability"] = plot_stability(result).figure
+    return figures
 
 
 def save_charts(folder: str | Path, result: Result, front: Frontier | None = None,
                 formats: tuple[str, ...] = FORMATS, stem: str = "") -> list[Path]:
-    """Write the allocation, curves and (if given) frontier charts; returns the files written."""
+    """Write the allocation, curves, (if given) frontier and (with draws) risk charts; returns the files."""
     figures = {"allocation": plot_allocation(result).figure, "curves": plot_curves(result)}
     if front is not None:
         figures["frontier"] = plot_frontier(front).figure
-    return _save(folder, figures, formats, stem)
+    return _save(folder, {**figures, **risk_figures(result)}, formats, stem)
 
 
-def save_fit_charts(folder: str | Path, fits: CurveFits, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the fitted-curves chart (``fits.png`` and ``fits.svg``); returns the files written."""
-    return _save(folder, {"fits": plot_fits(fits)}, formats, "")
+def save_fit_charts(folder: str | Path, fits: CurveFits, formats: tuple[str, ...] = FORMATS,
+                    stem: str = "") -> list[Path]:
+    """Write the fitted-curves chart (``STEM.fits.png`` and ``.svg``); returns the files written."""
+    return _save(folder, {"fits": plot_fits(fits)}, formats, stem)
 
 
 def _save(folder: str | Path, figures: dict, formats: tuple[str, ...], stem: str) -> list[Path]:

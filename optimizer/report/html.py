@@ -10,11 +10,14 @@ import html
 import io
 import math
 
-from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier
+from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier, risk_figures
+from optimizer.report.payback_text import months, portfolio_rows
+from optimizer.report.risk_text import format_uncertainty
 from optimizer.report.text import format_result
+from optimizer.report.top import rest_row, top_rows
 from optimizer.results.result import Result
 from optimizer.whatif.frontier import Frontier
-from optimizer.words import count, money, percent, ratio
+from optimizer.words import count, money, percent, ratio, whole
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#111}
 table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{border:1px solid #bbb;padding:4px 6px}
@@ -41,7 +44,8 @@ def render_report(result: Result, title: str, description: str = "", changes: tu
     if front is not None:
         parts.append(_figure(plot_frontier(front).figure, "The efficient frontier"))
     parts.append(_figure(plot_curves(result), "Each channel's response curve"))
-    parts.append(f"<h2>Full report</h2><pre>{e(format_result(result, max_rows=1000))}</pre>")
+    parts += _uncertainty(result)
+    parts.append(f"<h2>Full report</h2><pre>{e(format_result(result))}</pre>")
     return "".join([*parts, "</body></html>"])
 
 
@@ -49,6 +53,13 @@ def _summary(result: Result) -> str:
     b, a = result.before, result.after
     rows = [("Spend", money(b.spend), money(a.spend)), ("Customers", count(b.customers), count(a.customers)),
             ("Customer value (LTV)", money(b.value), money(a.value)), ("LTV:CAC", ratio(b.ltv_cac), ratio(a.ltv_cac))]
+    words = {"  blended": "blended", "organic": "Organic customers (not in the plan's objective)",
+             "payback": "Payback (months until the new customers cover spend and fixed costs)"}
+    extra = portfolio_rows(result)
+    if extra and extra[0][0] == "  blended":
+        rows[-1] = ("LTV:CAC paid", *rows[-1][1:])
+    for k, x, y, _m, _n in extra:  # "  blended" is the blended figure of the row above
+        rows.append((f"{rows[-1][0].split()[0]} blended" if k == "  blended" else words.get(k, k), x, y))
     body = "".join(f"<tr><th>{k}</th><td class='n'>{x}</td><td class='n'>{y}</td></tr>" for k, x, y in rows)
     gap = "" if math.isnan(result.gap) else f" Proven within {max(result.gap, 1e-12):.1e} of the optimum."
     return (f"<h2>Portfolio</h2><table><tr><th></th><th>current</th><th>recommended</th></tr>{body}</table>"
@@ -56,19 +67,30 @@ def _summary(result: Result) -> str:
 
 
 def _plan(result: Result) -> str:
+    payback = "recommended_payback_months" in result.plan.columns
     head = ("<tr><th>channel</th><th>current</th><th>recommended</th><th>change</th><th>LTV:CAC</th>"
-            "<th>marginal</th><th>held by</th><th>LTV range</th><th>why</th></tr>")
+            "<th>marginal</th>" + ("<th>payback (months)</th>" if payback else "")
+            + "<th>held by</th><th>LTV range</th><th>why</th></tr>")
     rows = []
-    for r in result.plan.itertuples():
+    shown, rest = top_rows(result.plan)
+    for r in shown.itertuples():
+        months_cell = f"<td class='n'>{months(r.recommended_payback_months)}</td>" if payback else ""
         change = percent(r.change_pct / 100) if r.change_pct == r.change_pct else "new"
         held = getattr(r, "held_by", "") or ""
         span = _span(r.ltv_range_low, r.ltv_range_high) if hasattr(r, "ltv_range_low") else ""
         rows.append(f"<tr><td>{html.escape(r.channel)}</td><td class='n'>{money(r.current_spend)}</td>"
                     f"<td class='n'>{money(r.recommended_spend)}</td><td class='n'>{change}</td>"
                     f"<td class='n'>{ratio(r.recommended_ltv_cac)}</td><td class='n'>{ratio(r.marginal_ltv_cac)}</td>"
-                    f"<td>{html.escape(held)}</td><td class='n'>{span}</td>"
+                    f"{months_cell}<td>{html.escape(held)}</td><td class='n'>{span}</td>"
                     f"<td class='reason'>{html.escape(getattr(r, 'reason', ''))}</td></tr>")
-    return f"<h2>Plan</h2><table>{head}{''.join(rows)}</table>"
+    if len(rest):
+        o = rest_row(rest)
+        rows.append(f"<tr><td>{o['channel']}</td><td class='n'>{money(o['current_spend'])}</td>"
+                    f"<td class='n'>{money(o['recommended_spend'])}</td><td class='n'>"
+                    f"{percent(o['change_pct'] / 100)}</td><td class='n'>{ratio(o['recommended_ltv_cac'])}</td></tr>")
+    note = (f"<p>The {whole(len(shown))} channels with the most spend or change; the other {whole(len(rest))} are "
+            "summed in the last row. The plan CSV has every channel.</p>") if len(rest) else ""
+    return f"<h2>Plan</h2><table>{head}{''.join(rows)}</table>{note}"
 
 
 def _span(low: float, high: float) -> str:
@@ -86,6 +108,17 @@ def _rules(result: Result) -> str:
     items = "".join(f"<li>{html.escape(r.text)}: " + (f"binding, shadow price {r.shadow_price:.4g}" if r.binding
                                                       else "holds with room") + "</li>" for r in result.rules)
     return f"<h2>Rules across channels</h2><ul>{items}</ul>"
+
+
+def _uncertainty(result: Result) -> list[str]:
+    """How sure the plan is: the draws' table, the price of safety, stability, and their charts."""
+    lines = format_uncertainty(result, max_rows=1000)
+    if not lines:
+        return []
+    captions = {"risk": "LTV:CAC over the draws: today and the recommended plan",
+                "stability": "Each channel's spend when every draw is re-optimized"}
+    return ["<h2>How sure is this plan</h2>", f"<pre>{html.escape(chr(10).join(lines).strip())}</pre>",
+            *(_figure(fig, captions[name]) for name, fig in risk_figures(result).items())]
 
 
 def _figure(fig, caption: str) -> str:

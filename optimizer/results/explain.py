@@ -56,6 +56,8 @@ def explain(plan: pd.DataFrame, table: Channels, limits: Limits, coefficients: t
 def _held_by(row, i: int, binding_rules) -> str:
     if row.bound == "locked":
         return "locked"
+    if row.limit == "max_payback":
+        return f"{getattr(row, 'max_payback_months', float('nan')):g}-month payback"
     if row.bound in ("max", "min"):
         side = "ceiling" if row.bound == "max" else "floor"
         return f"max-change {side}" if row.limit == "max-change" else _WORDS.get(row.limit, row.limit)
@@ -78,6 +80,8 @@ def _reason(row, held: str, goal: Objective, margin: float | None) -> str:
             f"the portfolio margin of {ratio(margin)}" if margin is not None else "the portfolio margin")
     if row.bound == "locked":
         return f"locked at its current spend; {mine} against {theirs}"
+    if row.bound == "max" and row.limit == "max_payback" and row.recommended_spend <= 0:
+        return f"held at zero by its {held}: at no spend would its customers pay back in time; {mine}"
     if row.bound == "max":
         return f"capped by its {held} ({money(row.recommended_spend)}); {mine}, better than {theirs}"
     if row.bound == "min":

@@ -37,6 +37,11 @@ def plan_frame(table: Channels, limits: Limits, spend: np.ndarray) -> pd.DataFra
     frame["limit"] = limit
     frame["min_allowed"] = limits.lo
     frame["max_allowed"] = limits.hi
+    if table.cells is not None:  # a cell's name, then its channel and dimensions as columns to pivot on
+        frame.insert(0, "cell", frame["channel"])
+        frame["channel"] = table.cells.values("channel")
+        for k, dim in enumerate(table.cells.dims):
+            frame.insert(2 + k, dim, table.cells.values(dim))
     return frame
 
 
@@ -48,6 +53,9 @@ def _bounds(table: Channels, limits: Limits, spend: np.ndarray) -> tuple[list[st
         if table.locked[i]:
             bound.append("locked")
             rule.append("locked")
+        elif limits.hi_rule[i] == "max_payback" and x >= limits.hi[i] - eps:  # its payback holds it, even at 0
+            bound.append("max")
+            rule.append("max_payback")
         elif x <= limits.lo[i] + eps:
             bound.append("min")
             rule.append("min_buy_in (off)" if table.min_buy_in[i] > 0 and x <= eps else limits.lo_rule[i])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,10 @@ import pandas as pd
 from optimizer.model.channels import Channels
 from optimizer.model.program import Approach, Status
 from optimizer.model.settings import Settings
+from optimizer.uncertainty.summary import Uncertainty
+
+if TYPE_CHECKING:
+    from optimizer.results.payback import Payback
 
 PLAN_COLUMNS = (
     "channel", "curve", "current_spend", "recommended_spend", "change", "change_pct",
@@ -22,12 +27,19 @@ PLAN_COLUMNS = (
 
 @dataclass(frozen=True)
 class Portfolio:
-    """Totals of a plan: spend, customers, their lifetime value and the LTV:CAC ratio."""
+    """Totals of a plan: spend, customers, their lifetime value and the LTV:CAC ratio.
+
+    ``customers``, ``value``, ``ltv_cac`` and ``cac`` are paid: the customers the spend buys. The
+    organic customers (who arrive whatever the budget) and their value are kept beside them, for the
+    blended figures.
+    """
 
     spend: float
     customers: float
     value: float
     fixed_costs: float = 0.0
+    organic_customers: float = 0.0
+    organic_value: float = 0.0
 
     @property
     def cost(self) -> float:
@@ -42,9 +54,22 @@ class Portfolio:
     def cac(self) -> float:
         return self.cost / self.customers if self.customers > 0 else math.nan
 
+    @property
+    def blended_ltv_cac(self) -> float:
+        """Paid and organic customers' value over spend plus fixed costs."""
+        return (self.value + self.organic_value) / self.cost if self.cost > 0 else math.nan
+
+    @property
+    def blended_cac(self) -> float:
+        """Spend plus fixed costs over paid and organic customers."""
+        everyone = self.customers + self.organic_customers
+        return self.cost / everyone if everyone > 0 else math.nan
+
     def as_dict(self) -> dict[str, float]:
         return {"spend": self.spend, "fixed_costs": self.fixed_costs, "customers": self.customers,
-                "value": self.value, "ltv_cac": self.ltv_cac, "cac": self.cac}
+                "value": self.value, "ltv_cac": self.ltv_cac, "cac": self.cac,
+                "organic_customers": self.organic_customers, "organic_value": self.organic_value,
+                "blended_ltv_cac": self.blended_ltv_cac, "blended_cac": self.blended_cac}
 
 
 @dataclass(frozen=True)
@@ -87,6 +112,13 @@ class Result:
     rules: tuple[RuleCheck, ...] = ()
     channels: Channels | None = None  # the channels the plan is for (their curves, for charts)
     approach: Approach | None = None  # None when there is no plan
+    payback: Payback | None = None  # the portfolio's payback (None without value timelines)
+    uncertainty: Uncertainty | None = None  # how sure the plan is, over draws of the uncertain inputs
+
+    @property
+    def risk(self) -> pd.DataFrame | None:
+        """The plans' figures over the draws, one row per plan (today, point, recommended); None without draws."""
+        return None if self.uncertainty is None else self.uncertainty.frame.copy()
 
     @property
     def ok(self) -> bool:
@@ -117,6 +149,10 @@ class Result:
             "max_change": s.max_change,
             "min_ratio": s.min_ratio,
             "fixed_costs": s.fixed_costs,
+            "max_payback": s.max_payback,
+            "organic_customers": s.organic_customers,
+            "organic_ltv": s.organic_ltv,
+            "blended": s.blended,
             "before": self.before.as_dict(),
             "after": self.after.as_dict() if self.after else None,
             "unspent": self.unspent if self.after else None,
@@ -128,7 +164,10 @@ class Result:
             "rules": [{"name": r.name, "rule": r.text, "binding": r.binding, "shadow_price": r.shadow_price}
                       for r in self.rules],
             "notes": list(self.notes),
+            "payback": self.payback.as_dict() if self.payback is not None else None,
         }
+        if self.uncertainty is not None:
+            out["uncertainty"] = self.uncertainty.summary()
         return _plain(out)
 
     def __repr__(self) -> str:

@@ -38,13 +38,16 @@ def budget_sensitivity(settings: Settings, limits: Limits, sol: Solution, solved
 
 
 def rule_checks(rules: list[RuleRow], spend: np.ndarray, duals: dict[str, float], settings: Settings,
-                after: Portfolio) -> tuple[RuleCheck, ...]:
-    """Each rule's value in the plan, whether it binds, and what relaxing it by one unit is worth."""
+                after: Portfolio, customers: np.ndarray | None = None) -> tuple[RuleCheck, ...]:
+    """Each rule's value in the plan, whether it binds, and what relaxing it by one unit is worth.
+
+    ``customers`` (per channel, in the plan) is needed for rules over customers, such as the payback.
+    """
     per_unit = 1 / after.cost if settings.objective == Objective.ratio else 1.0
     out = []
     for rr in rules:
         row = rr.row
-        activity = float(row.q @ spend)
+        activity = float(row.q @ spend) + (float(row.p @ customers) if customers is not None else 0.0)
         binding = abs(activity - row.rhs) <= 1e-6 * max(after.spend, 1.0)
         y = duals.get(row.name, 0.0) * (1 if row.sense == Sense.le else -1) * per_unit
         out.append(RuleCheck(row.name, rr.text, activity, row.rhs, binding, max(y, 0.0) if binding else 0.0))

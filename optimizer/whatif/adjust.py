@@ -1,5 +1,6 @@
 """What-if changes to a channel table: scale or shift CAC, LTV and customers, set limits and curves,
-remove channels and add new ones. Each change is logged in the user's words."""
+remove channels and add new ones. Each change is logged in the user's words. A change of ``ltv``
+scales the channel's value timeline (value_<N>m) with it: worth 20 % more, by every month."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import pandas as pd
 
 from optimizer.errors import Problem, UsageError
 from optimizer.model.settings import parse_amount
+from optimizer.model.timeline import timeline_columns
 from optimizer.words import money
 
-_CUSTOMER_COLUMNS = ("customers", "ref_customers", "max_customers")
+_CUSTOMER_COLUMNS = ("customers", "ref_customers", "max_customers", "customers_low", "customers_high",
+                     "max_customers_low", "max_customers_high")
+_WITH_INTERVAL = {"ltv": ("ltv_low", "ltv_high"), "max_customers": ("max_customers_low", "max_customers_high")}
 
 
 def add_channels(frame: pd.DataFrame, entries: list[tuple[str, int, dict]],
@@ -76,14 +80,17 @@ def _apply(frame: pd.DataFrame, i: int, key: str, spec) -> str:
         return "removed" if spec else "kept"
     if key in ("cac", "customers"):
         return _scale_customers(frame, i, key, spec)
-    if key in ("ltv", "max_customers", "min_spend", "max_spend", "min_buy_in"):
-        old = _number(frame.at[i, key])
-        reference = old if not np.isnan(old) else _number(frame.at[i, "spend"])
+    if key in ("ltv", "max_customers", "min_spend", "max_spend", "min_buy_in", "organic_customers"):
+        old = _number(frame.at[i, key]) if key in frame.columns else np.nan
+        reference = old if not np.isnan(old) else 0.0 if key == "organic_customers" else _number(frame.at[i, "spend"])
         new = parse_amount(spec, reference)
         if new < 0:
             raise UsageError(f"{spec!r} makes {key} negative ({new:g})")
         frame.at[i, key] = new
-        return f"{key} {_show(old)} -> {_show(new)}"
+        for end in (e for e in _WITH_INTERVAL.get(key, ()) if e in frame.columns and old > 0):
+            frame.at[i, end] = _number(frame.at[i, end]) * new / old  # the interval moves with its estimate
+        scaled = key == "ltv" and old > 0 and _scale_timeline(frame, i, new / old)
+        return f"{key} {_show(old)} -> {_show(new)}" + (" (value timeline scaled with it)" if scaled else "")
     old = frame.at[i, key] if key in frame.columns else None
     frame[key] = frame[key].astype(object) if key in frame.columns else None
     frame.at[i, key] = spec
@@ -102,9 +109,19 @@ def _scale_customers(frame: pd.DataFrame, i: int, key: str, spec) -> str:
     if not new > 0:
         raise UsageError(f"{spec!r} makes {key} {new:g}; it must stay above 0")
     factor = old / new if key == "cac" else new / old
-    for column in _CUSTOMER_COLUMNS:
+    for column in (c for c in _CUSTOMER_COLUMNS if c in frame.columns):
         frame.at[i, column] = _number(frame.at[i, column]) * factor
+    for column in (c for c in ("cac_low", "cac_high") if c in frame.columns):
+        frame.at[i, column] = _number(frame.at[i, column]) / factor
     return f"{key} {_show(old)} -> {_show(new)}"
+
+
+def _scale_timeline(frame: pd.DataFrame, i: int, factor: float) -> bool:
+    """Scale channel ``i``'s value_<N>m cells by ``factor``; whether it had any."""
+    cells = [c for _m, c in timeline_columns(frame.columns) if not np.isnan(_number(frame.at[i, c]))]
+    for column in cells:
+        frame.at[i, column] = _number(frame.at[i, column]) * factor
+    return bool(cells)
 
 
 def _number(value) -> float:

@@ -16,7 +16,8 @@ import pandas as pd
 from optimizer.errors import OptimizerError
 from optimizer.model.channels import read_channels
 from optimizer.results.result import Result
-from optimizer.whatif.scenario import Scenario, load_scenario
+from optimizer.whatif.scenario import Scenario, load_scenario, load_source
+from optimizer.words import whole
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def run_scenarios(paths: list[Path], overrides: dict | None = None,
         if on_start:
             on_start(k, path)
         try:
-            scenario = load_scenario(path, overrides)
+            scenario = load_source(path, overrides)  # a scenario file, or a channel table as one
             runs.append(ScenarioRun(Path(path), scenario, scenario.run(), name=name))
         except OptimizerError as exc:
             runs.append(ScenarioRun(Path(path), error=exc, name=name))
@@ -67,7 +68,10 @@ def compare(runs: list[ScenarioRun]) -> pd.DataFrame:
     columns, channel_order = {}, []
     for run in runs:
         if run.result is not None and run.result.plan is not None:
-            channel_order += [c for c in run.result.plan["channel"] if c not in channel_order]
+            channel_order += [c for c in _spend_by(run.result.plan).index if c not in channel_order]
+    done = [run.result for run in runs if run.result is not None]
+    organic = any(r.before.organic_customers > 0 for r in done)
+    timeline = any(r.channels is not None and r.channels.timeline.any for r in done)
     for run in runs:
         r = run.result
         column = {"status": r.status.value if r else "error", "budget": r.budget if r else np.nan}
@@ -75,14 +79,36 @@ def compare(runs: list[ScenarioRun]) -> pd.DataFrame:
         column.update({"spend": a.spend if a else np.nan, "unspent": r.unspent if a else np.nan,
                        "customers": a.customers if a else np.nan, "value": a.value if a else np.nan,
                        "ltv_cac": a.ltv_cac if a else np.nan,
+                       **({"blended_ltv_cac": a.blended_ltv_cac if a else np.nan} if organic else {}),
+                       "cac": a.cac if a else np.nan,
+                       **({"blended_cac": a.blended_cac if a else np.nan} if organic else {}),
+                       **({"payback_months": r.payback.recommended if a and r.payback else np.nan} if timeline
+                          else {}),
                        "budget_shadow_price": r.shadow_price if a else np.nan,
                        "marginal_value_per_budget_unit": r.marginal_value if a else np.nan})
-        plan = r.plan.set_index("channel")["recommended_spend"] if a else pd.Series(dtype=float)
+        if a and r.uncertainty is not None:  # how sure: the spread over the draws and the chance to beat today
+            row = r.uncertainty.frame.loc["recommended"]
+            column.update({k: row[k] for k in ("ltv_cac_p05", "ltv_cac_p95", "p_beats_today")})
+        plan = _spend_by(r.plan) if a else pd.Series(dtype=float)
         column.update({f"spend: {c}": plan.get(c, np.nan) for c in channel_order})
         columns[run.name] = column
     frame = pd.DataFrame(columns)
+    sure = [f for f in ("ltv_cac_p05", "ltv_cac_p95", "p_beats_today") if f in frame.index]
+    rest = [f for f in frame.index if f not in sure]
+    at = rest.index("ltv_cac") + 1 if "ltv_cac" in rest else len(rest)
+    frame = frame.reindex([*rest[:at], *sure, *rest[at:]])
     frame.index.name = "figure"
     return frame
+
+
+def _spend_by(plan: pd.DataFrame) -> pd.Series:
+    """Recommended spend per channel; for a plan over cells, per channel and per value of each dimension."""
+    if "cell" not in plan.columns:
+        return plan.set_index("channel")["recommended_spend"]
+    dims = list(plan.columns[list(plan.columns).index("channel"):list(plan.columns).index("curve")])
+    parts = [plan.groupby(d, sort=False)["recommended_spend"].sum().rename(lambda v, d=d: f"{d} {v}")
+             for d in dims[1:]]
+    return pd.concat([*parts, plan.groupby("channel", sort=False)["recommended_spend"].sum()])
 
 
 def scenario_summary(run: ScenarioRun) -> dict:
@@ -96,11 +122,15 @@ def describe_file(path: str | Path) -> str:
     path = Path(path)
     if path.suffix.lower() == ".toml":
         s = load_scenario(path)
-        lines = [f"{path}: OK, scenario over {len(s.channels)} channels, {len(s.rules)} group/ratio rules"]
+        lines = [f"{path}: OK, scenario over {whole(len(s.channels))} channels, {whole(len(s.rules))} group/ratio "
+                 "rules"]
         lines += [f"  {c}" for c in s.changes]
         notes = s.channels.notes
     else:
         table = read_channels(path)
-        lines = [f"{path}: OK, {len(table)} channels"]
+        timeline = table.timeline
+        known = f", value timelines for {int(timeline.known.sum())} to {np.nanmax(timeline.horizon):g} months" if (
+            timeline.any) else ""
+        lines = [f"{path}: OK, {whole(len(table))} channels{known}"]
         notes = table.notes
     return "\n".join(lines + [f"  note: {n}" for n in notes])

@@ -7,6 +7,7 @@ import math
 
 from optimizer.errors import Problem
 from optimizer.model.choices import BudgetMode, CurveKind, Method, Objective, Solver, values
+from optimizer.model.timeline import column_month
 
 AMOUNT = (str, int, float)  # a number, or a change such as "-20%", "x0.9", "+1000"
 NUMBER = (int, float)
@@ -15,18 +16,24 @@ CURVES = values(CurveKind)
 SETTINGS = {
     "budget": AMOUNT, "budget_mode": values(BudgetMode), "objective": values(Objective), "max_change": NUMBER,
     "min_ratio": NUMBER, "fixed_costs": NUMBER, "solver": values(Solver), "method": values(Method),
-    "max_active": int, "time_limit": NUMBER,
+    "max_active": int, "time_limit": NUMBER, "max_payback": NUMBER, "organic_customers": NUMBER,
+    "organic_ltv": NUMBER, "blended": bool, "dims": list, "max_period_change": NUMBER, "simulate": int, "risk": str,
+    "seed": int, "target": NUMBER, "draws": str, "interval_level": NUMBER,
 }
 TOP = {"description": str, "extends": str, "channels": str, **SETTINGS,
-       "adjust": list, "add": list, "groups": dict, "ratios": list}
+       "adjust": list, "add": list, "groups": dict, "ratios": list, "budgets": dict, "limits": list,
+       "flighting": list}
+LIMIT = {"name": str, "channel": str, "channels": list, "per": str, "min_share": NUMBER, "max_share": NUMBER,
+         "min_spend": NUMBER, "max_spend": NUMBER, "market": (str, list), "period": (str, list), "where": dict}
+FLIGHT = {"channel": str, "channels": list, "max_period_change": NUMBER}
 ADJUST = {"channel": str, "channels": list, "cac": AMOUNT, "ltv": AMOUNT, "customers": AMOUNT,
           "max_customers": AMOUNT, "min_spend": AMOUNT, "max_spend": AMOUNT,
           "curve": CURVES, "elasticity": NUMBER, "shape": NUMBER,
-          "min_buy_in": AMOUNT, "locked": bool, "remove": bool}
+          "min_buy_in": AMOUNT, "locked": bool, "remove": bool, "max_payback": NUMBER, "organic_customers": AMOUNT}
 ADD = {"channel": str, "spend": NUMBER, "customers": NUMBER, "cac": NUMBER, "ltv": NUMBER,
        "min_spend": NUMBER, "max_spend": NUMBER, "locked": bool, "curve": CURVES,
        "elasticity": NUMBER, "max_customers": NUMBER, "ref_spend": NUMBER, "ref_customers": NUMBER,
-       "shape": NUMBER, "min_buy_in": NUMBER}
+       "shape": NUMBER, "min_buy_in": NUMBER, "max_payback": NUMBER, "organic_customers": NUMBER}
 GROUP = {"channels": list, "min_share": NUMBER, "max_share": NUMBER, "min_spend": NUMBER, "max_spend": NUMBER}
 RATIO = {"left": str, "right": str, "max": NUMBER, "min": NUMBER}
 
@@ -35,7 +42,8 @@ def check_scenario(data: dict) -> list[Problem]:
     """Every unknown key, wrong type and missing required key in a scenario file's data."""
     problems = _check(data, TOP, "")
     for section, schema, required in (("adjust", ADJUST, ()), ("add", ADD, ("channel", "ltv")),
-                                      ("ratios", RATIO, ("left", "right"))):
+                                      ("ratios", RATIO, ("left", "right")), ("limits", LIMIT, ()),
+                                      ("flighting", FLIGHT, ("max_period_change",))):
         for k, entry in enumerate(data.get(section, []) if isinstance(data.get(section), list) else []):
             key = f"{section}[{k + 1}]"
             if not isinstance(entry, dict):
@@ -62,12 +70,13 @@ def _check(data: dict, schema: dict, prefix: str) -> list[Problem]:
     problems = []
     for key, value in data.items():
         where = prefix + key
-        if key not in schema:
+        timeline = schema is ADD and column_month(key) is not None  # a new channel's value_<N>m
+        if key not in schema and not timeline:
             close = difflib.get_close_matches(key, schema, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(schema)}"
             problems.append(Problem(f"unknown key{hint}", key=where))
             continue
-        problems += _check_value(value, schema[key], where)
+        problems += _check_value(value, NUMBER if timeline else schema[key], where)
     return problems
 
 
