@@ -26,6 +26,7 @@ LOGS = {
     "semicolons": "customer_id;date;amount\na;2024-01-01;3\na;2024-01-05;4\n",
     "numeric ids": HEADER + "007,2024-01-01,3\n7,2024-01-02,4\n007,2024-01-09,1\n",
     "non-ascii ids": HEADER + "Ærø,2024-01-01,3\nåsa,2024-01-02,4\nÆrø,2024-01-09,1\n",
+    "ids that look missing": HEADER + "NA,2024-01-01,3\nnull,2024-01-02,4\nNA,2024-01-05,1\n",
     "padded ids": HEADER + " a,2024-01-01,3\na ,2024-01-02,4\n",
     "decimal commas": "customer_id;date;amount\na;2024-01-01;3,5\na;2024-01-05;4,25\n",
     "thousands": HEADER + 'a,2024-01-01,"1,234.50"\na,2024-01-05,4\n',
@@ -40,6 +41,7 @@ LOGS = {
 }
 ACQUISITION = {
     "plain": "customer_id,channel\nb,search\na,social\nc,search\n",
+    "texts that look missing": "customer_id,channel\nNA,search\nnull,NA\n",
     "padded channel": "customer_id,channel\na, search\nb,social\n",
     "a duplicate with the same channel": "customer_id,channel\na,search\na,search\nb,social\n",
     "a duplicate with two channels": "customer_id,channel\na,search\na,social\n",

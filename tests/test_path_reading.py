@@ -33,6 +33,8 @@ FILES = {
     "many channels and long paths": HEADER + "".join(
         f"{' > '.join(f'c{(i * 7 + k) % 70}' for k in range(i % 40 + 1))},{i % 3},{i},{i % 5}\n" for i in range(300)),
     "blank line": HEADER + "a > b,1,10,2\n\nb,0,0,3\n",
+    "steps that look missing": HEADER + "NA > null,1,10,2\nNA,0,0,3\n",
+    "a count that looks missing": HEADER + "a > b,NA,10,2\n",
     "counts with thousands spaces": HEADER + 'a > b,"1 234",10,2\nb,0,0,3\n',
     "decimal commas": "path;total_conversions;total_conversion_value\na > b;1;10,5\nb;2;1,25\n",
     "an empty path": HEADER + "a > b,1,10,2\n,1,1,1\n",
