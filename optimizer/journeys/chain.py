@@ -5,10 +5,11 @@ state is coded by its channels as digits (channel + 1) in base channels + 1, the
 lowest, and the codes seen are numbered 1, 2, ... in sorted order.
 
 A transition is keyed by its source state and the channel it adds, not by its two states: the
-target follows from those two, and there are at most states x channels such keys (25 thousand at
-order 3 with 12 channels), so one small ``bincount`` per block tallies them, where keys of two
-states would need a table of states squared. The touches are taken in blocks of whole paths
-(:func:`optimizer.journeys.paths.touch_blocks`), so no array as long as all touches is made.
+target follows from those two (drop the source's oldest channel, add the new one), and there are
+at most states x channels such keys (25 thousand at order 3 with 12 channels), so one small
+``bincount`` per block tallies them, where keys of two states would need a table of states
+squared. The touches are taken in blocks of whole paths (:func:`optimizer.journeys.paths.touch_blocks`),
+so no array as long as all touches is made.
 """
 
 from __future__ import annotations
@@ -35,18 +36,20 @@ class Chain:
         number = _numbering(self.codes, base**order)
         keys = _Tally(self.states * n)
         ends = np.zeros((3, self.states))
-        weight, lengths = paths.conversions + paths.nulls, paths.lengths
-        for a, b, touches, place in touch_blocks(paths.offsets, paths.flat):
+        weight, lengths, offsets = paths.conversions + paths.nulls, paths.lengths, paths.offsets
+        for a, b, touches, place in touch_blocks(offsets, paths.flat, place=order > 1):
             state = number(_state_codes(touches, place, order, base))
             source = np.empty_like(state)
-            source[0], source[1:] = 0, state[:-1]
-            source[place == 0] = 0
-            keys.add(source * n + touches, np.repeat(weight[a:b], lengths[a:b]), state)
-            last = state[paths.offsets[a + 1:b + 1] - paths.offsets[a] - 1]
+            source[1:] = state[:-1]
+            source[offsets[a:b] - offsets[a]] = 0  # a path's first touch comes from the start
+            keys.add(source * n + touches, np.repeat(weight[a:b], lengths[a:b]))
+            last = state[offsets[a + 1:b + 1] - offsets[a] - 1]
             for row, amounts in enumerate((paths.conversions, paths.value, paths.nulls)):
                 ends[row] += np.bincount(last, amounts[a:b], self.states)
-        key, self.target, self.weights = keys.totals()
-        self.source = key // max(n, 1)
+        key, self.weights = keys.totals()
+        self.source, added = key // max(n, 1), key % max(n, 1)
+        before = np.concatenate([[0], self.codes])[self.source]  # the source state's code (0: the start)
+        self.target = number((before * base + added + 1) % base**order)  # oldest channel out, the new one in
         self.to_conversion, self.to_value, self.to_null = ends
         out = np.bincount(self.source, self.weights, self.states) + self.to_conversion + self.to_null
         self.inverse = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
@@ -77,8 +80,9 @@ class Chain:
         return _solve((sp.identity(len(idx), format="csr") - q).tocsr(), rhs)[0]
 
 
-def _state_codes(touches: np.ndarray, place: np.ndarray, order: int, base: int) -> np.ndarray:
-    """Each touch's state code: its channel and the ``order - 1`` before it in its path, newest lowest."""
+def _state_codes(touches: np.ndarray, place: np.ndarray | None, order: int, base: int) -> np.ndarray:
+    """Each touch's state code: its channel and the ``order - 1`` before it in its path, newest lowest
+    (``place``, each touch's place in its path, is needed from order 2)."""
     code = touches.astype(np.int64) + 1
     for lag in range(1, order):
         older = np.zeros_like(code)
@@ -111,36 +115,32 @@ def _numbering(codes: np.ndarray, bound: int):
 
 
 class _Tally:
-    """Transition weights summed by key (source state x channel added) over blocks, with each key's target
-    state: tables for a small key range, sorting for a large one."""
+    """Transition weights summed by key (source state x channel added) over blocks: a table for a small key
+    range, sorting for a large one."""
 
     def __init__(self, size: int):
         self.size = size
-        self.small = size <= TABLE
-        self.weight = np.zeros(size if self.small else 0)
-        self.target = np.zeros(size if self.small else 0, dtype=np.int64)
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.table = np.zeros(size) if size <= TABLE else None
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def add(self, key: np.ndarray, weight: np.ndarray, target: np.ndarray) -> None:
-        if self.small:
-            self.weight += np.bincount(key, weight, self.size)
-            self.target[key] = target  # a key always leads to the same state
+    def add(self, key: np.ndarray, weight: np.ndarray) -> None:
+        if self.table is not None:
+            self.table += np.bincount(key, weight, self.size)
             return
-        distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        self.parts.append((distinct, np.bincount(inverse.ravel(), weight, len(distinct)), target[first]))
+        distinct, inverse = np.unique(key, return_inverse=True)
+        self.parts.append((distinct, np.bincount(inverse.ravel(), weight, len(distinct))))
 
-    def totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The keys with a weight above 0 (sorted), their target states and their weights."""
-        if self.small:
-            keys = np.flatnonzero(self.weight)
-            return keys, self.target[keys], self.weight[keys]
-        if not self.parts:
-            return (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0),)
-        keys, weights, targets = (np.concatenate(column) for column in zip(*self.parts, strict=True))
-        distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        total = np.bincount(inverse.ravel(), weights, len(distinct))
-        kept = np.flatnonzero(total)
-        return distinct[kept], targets[first][kept], total[kept]
+    def totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """The keys with a weight above 0 (sorted) and their weights."""
+        if self.table is None:
+            if not self.parts:
+                return np.zeros(0, dtype=np.int64), np.zeros(0)
+            distinct, inverse = np.unique(np.concatenate([k for k, _ in self.parts]), return_inverse=True)
+            total = np.bincount(inverse.ravel(), np.concatenate([w for _, w in self.parts]), len(distinct))
+            kept = np.flatnonzero(total)
+            return distinct[kept], total[kept]
+        kept = np.flatnonzero(self.table)
+        return kept, self.table[kept]
 
 
 def _solve(a, rhs: np.ndarray) -> np.ndarray:

@@ -120,14 +120,18 @@ def blocks(offsets: np.ndarray) -> Iterator[tuple[int, int]]:
     yield from ((int(a), int(b)) for a, b in pairwise(edges) if b > a)
 
 
-def touch_blocks(offsets: np.ndarray, flat: np.ndarray) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
-    """Per block of whole paths ``[a, b)``: a, b, their touches and each touch's place in its path."""
+def touch_blocks(offsets: np.ndarray, flat: np.ndarray, place: bool = True
+                 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:
+    """Per block of whole paths ``[a, b)``: a, b, their touches and each touch's place in its path (with
+    ``place``; else None)."""
     lengths = np.diff(offsets)
     for a, b in blocks(offsets):
         lo, hi = offsets[a], offsets[b]
-        place = np.arange(hi - lo, dtype=np.int64)
-        place -= np.repeat(offsets[a:b] - lo, lengths[a:b])
-        yield a, b, flat[lo:hi], place
+        where = None
+        if place:
+            where = np.arange(hi - lo, dtype=np.int64)
+            where -= np.repeat(offsets[a:b] - lo, lengths[a:b])
+        yield a, b, flat[lo:hi], where
 
 
 def merge_paths(channels: tuple[str, ...], lengths: np.ndarray, flat: np.ndarray, conversions: np.ndarray,
