@@ -1,69 +1,50 @@
-"""Time building journeys from an event log (CSV) in DuckDB, with peak memory.
+"""Time building journeys from an event log, each size in its own process, with its peak memory.
 
-    python bench/bench_journeys.py --events 1000000 5000000
+    python bench/bench_journeys.py --quick                          # 100 000 events, one run
+    python bench/bench_journeys.py                                  # 1M events, 3 runs
+    python bench/bench_journeys.py --events 10000000 --repeats 3
+    python bench/bench_journeys.py --events 50000000 --repeats 1 --delete
 
-Events are random: ~events/5 customers, 10 channels, about 5 % of rows conversions. Each size
-runs in its own process; "build" reads the CSV, assigns touches to conversions (30-day lookback),
-aggregates paths and computes time-decay credit. The process first makes the log with pandas, so
-"peak MB before" is that generator's peak; the build's own memory shows only where "after" is higher.
+Logs come from journey_data.py: Parquet, written 5M rows at a time (so making a 50M-row log needs
+little memory), cached under --folder; --delete removes each log after its runs. Each run is a
+child process doing ``build_journeys(LOG)`` (start-up, imports and reading included), timed from
+outside, with the child's max RSS. DuckDB's buffer pool is capped at 3 GB and spills to the
+temporary folder, and it is closed before the paths are built in numpy, so the peak stays bounded
+however long the log. Events: about events/5 customers, 10 channels, 5 % of rows conversions.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import statistics
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from isolated import in_own_process, serve_or_run
+from isolated import timed
+from journey_data import events_file
 
-
-def make_log(n: int, path: Path, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    conversion = rng.random(n) < 0.05
-    frame = pd.DataFrame({
-        "customer_id": rng.integers(0, max(n // 5, 1), n),
-        "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180 * 86400, n), unit="s"),
-        "channel": np.where(conversion, "", np.array([f"channel_{c}" for c in range(10)])[rng.integers(0, 10, n)]),
-        "conversion": conversion.astype(int),
-        "value": np.where(conversion, rng.gamma(4, 25, n).round(2), 0.0)})
-    frame.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
-
-
-def measure(n: int) -> dict:
-    from optimizer.journeys.events import build_journeys
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.csv"
-        make_log(n, path)
-        size = path.stat().st_size / 2**20
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        start = time.perf_counter()
-        built = build_journeys(path)
-        seconds = time.perf_counter() - start
-    return {"events": n, "csv_mb": size, "build_s": seconds, "paths": len(built.paths),
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "before_mb": before}
+BUILD = "import sys; from optimizer.journeys.events import build_journeys; build_journeys(sys.argv[1])"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 5_000_000])
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--quick", action="store_true", help="100 000 events (under a minute)")
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()), help="where logs are cached")
+    parser.add_argument("--delete", action="store_true", help="remove each log after its runs")
+    parser.add_argument("--quick", action="store_true", help="100 000 events, one run (under a minute)")
     args = parser.parse_args()
     if args.quick:
-        args.events = [100_000]
-    if serve_or_run(args.one, measure):
-        return
-    print(f"{'events':>10} {'CSV MB':>8} {'build s':>8} {'distinct paths':>15} {'peak MB before':>15} "
-          f"{'peak MB after':>14}")
+        args.events, args.repeats = [100_000], 1
+    print(f"{'events':>11} {'Parquet MiB':>12} {'build s':>8} {'peak MiB':>9}   (medians of {args.repeats} runs)")
     for n in args.events:
-        r = in_own_process(__file__, n)
-        print(f"{n:>10} {r['csv_mb']:>8.0f} {r['build_s']:>8.2f} {r['paths']:>15} {r['before_mb']:>15.0f} "
-              f"{r['peak_mb']:>14.0f}", flush=True)
+        log = events_file(n, args.folder, ".parquet")
+        runs = [timed([sys.executable, "-c", BUILD, str(log)]) for _ in range(args.repeats)]
+        seconds, peak = (statistics.median(r[k] for r in runs) for k in (0, 1))
+        print(f"{n:>11} {log.stat().st_size / 2**20:>12.0f} {seconds:>8.1f} {peak:>9.0f}", flush=True)
+        if args.delete:
+            log.unlink()
 
 
 if __name__ == "__main__":

@@ -2,17 +2,21 @@
 
     python bench/bench_ltv.py                 # --quick: 100 000 customers, 3 alternated runs
     python bench/bench_ltv.py --customers 10000 100000 --repeats 5
+    python bench/bench_ltv.py --customers 1000000 --no-fits --no-methods --command
 
 For each size: the BG/NBD + Gamma-Gamma fit on the pooled customers, ours (compression included)
 and lifetimes 0.11.3's (BetaGeoFitter and GammaGammaFitter on the same rows compressed, their
 defaults) when it is installed (``pip install -e ".[bench]"``), alternated, medians and the ratio,
 with the largest relative difference between the two sets of parameters. Then reading the log
-from CSV and estimating LTV per channel with each method (ours only).
+from CSV and estimating LTV per channel with each method (ours only). With ``--command``, the
+whole ``ltvcac ltv LOG.csv --acquisition ACQ.csv --out ...`` in its own process, timed from outside
+(start-up, imports, reading and the per-channel fits), with its peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from isolated import timed
 
 from optimizer.ltv.bgnbd import fit_bgnbd, fit_gamma_gamma
 from optimizer.ltv.estimate import LtvSettings, estimate_ltv
@@ -32,20 +37,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--no-methods", action="store_true", help="only the fits against lifetimes")
+    parser.add_argument("--no-fits", action="store_true", help="skip the fits against lifetimes")
+    parser.add_argument("--no-methods", action="store_true", help="skip reading and estimating with each method")
+    parser.add_argument("--command", action="store_true", help="time `ltvcac ltv` end to end, in its own process")
     parser.add_argument("--quick", action="store_true", help="10 000 customers, one repeat (about a minute)")
     args = parser.parse_args()
     if args.quick:
         args.customers, args.repeats = [10_000], 1
-    print(f"{'customers':>10} {'rows':>9} {'ours s':>8} {'lifetimes s':>12} {'ratio':>6} {'max rel diff':>13}")
     logs = {n: make_log(n) for n in args.customers}
-    for n, (log, _) in logs.items():
-        print(compare_fits(n, log, args.repeats), flush=True)
-    if args.no_methods:
-        return
-    print(f"\n{'customers':>10} {'rows':>9} {'read s':>8} {'bgnbd s':>8} {'cohort s':>9} {'simple s':>9}")
-    for n, (log, acq) in logs.items():
-        print(measure_methods(n, log, acq, args.repeats), flush=True)
+    if not args.no_fits:
+        print(f"{'customers':>10} {'rows':>9} {'ours s':>8} {'lifetimes s':>12} {'ratio':>6} {'max rel diff':>13}")
+        for n, (log, _) in logs.items():
+            print(compare_fits(n, log, args.repeats), flush=True)
+    if not args.no_methods:
+        print(f"\n{'customers':>10} {'rows':>9} {'read s':>8} {'bgnbd s':>8} {'cohort s':>9} {'simple s':>9}")
+        for n, (log, acq) in logs.items():
+            print(measure_methods(n, log, acq, args.repeats), flush=True)
+    if args.command:
+        print(f"\n{'customers':>10} {'rows':>9} {'ltvcac ltv s':>13} {'peak MiB':>9}   (whole command)")
+        for n, (log, acq) in logs.items():
+            print(measure_command(n, log, acq, args.repeats), flush=True)
+
+
+def measure_command(n: int, log: pd.DataFrame, acq: pd.DataFrame, repeats: int) -> str:
+    """``ltvcac ltv`` on the log written as CSV, as a user runs it: medians of whole-process runs."""
+    ltvcac = shutil.which("ltvcac") or "ltvcac"
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path, acq_path = Path(tmp) / "log.csv", Path(tmp) / "acq.csv"
+        log.to_csv(log_path, index=False, date_format="%Y-%m-%d")
+        acq.to_csv(acq_path, index=False)
+        runs = [timed([ltvcac, "ltv", str(log_path), "--acquisition", str(acq_path), "--out", str(Path(tmp) / "o.csv")])
+                for _ in range(repeats)]
+    seconds, peak = (statistics.median(r[k] for r in runs) for k in (0, 1))
+    return f"{n:>10} {len(log):>9} {seconds:>13.2f} {peak:>9.0f}"
 
 
 def make_log(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:

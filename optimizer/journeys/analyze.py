@@ -48,29 +48,38 @@ def channel_stats(paths: Paths) -> pd.DataFrame:
     n = len(paths.channels)
     reach = paths.channel_sums(journeys)
     converted = paths.channel_sums(paths.conversions)
-    first, last = paths.offsets[:-1], paths.offsets[1:] - 1
-    middle = np.ones(len(paths.flat), dtype=bool)
-    middle[first] = middle[last] = False
-    w = np.repeat(paths.conversions, paths.lengths)
     return pd.DataFrame({
         "channel": paths.channels,
         "reach": reach / journeys.sum(),
         "journeys": reach,
         "conversion_rate": np.divide(converted, reach, out=np.zeros(n), where=reach > 0),
-        "opens": np.bincount(paths.flat[first], paths.conversions, n),
-        "assists": np.bincount(paths.flat[middle], w[middle], n),
-        "closes": np.bincount(paths.flat[last], paths.conversions, n),
+        "opens": np.bincount(paths.first(), paths.conversions, n),
+        "assists": paths.touch_sums(paths.conversions, middle=True),
+        "closes": np.bincount(paths.last(), paths.conversions, n),
     })
 
 
 def path_stats(paths: Paths, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Path-length distribution and the most common converting paths."""
-    lengths = pd.DataFrame({"length": paths.lengths, "journeys": paths.conversions + paths.nulls,
-                            "conversions": paths.conversions}).groupby("length").sum().reset_index()
-    order = np.lexsort((np.arange(len(paths)), -paths.conversions))[:top]
+    found = np.bincount(paths.lengths)
+    length = np.flatnonzero(found)
+    lengths = pd.DataFrame({"length": length,
+                            "journeys": np.bincount(paths.lengths, paths.conversions + paths.nulls)[length],
+                            "conversions": np.bincount(paths.lengths, paths.conversions)[length]})
+    order = _top(paths.conversions, top)
     common = pd.DataFrame({"path": [paths.text(i) for i in order], "conversions": paths.conversions[order],
                            "value": paths.value[order]})
     return lengths, common[common.conversions > 0].reset_index(drop=True)
+
+
+def _top(values: np.ndarray, top: int) -> np.ndarray:
+    """The positions of the ``top`` largest values, largest first, ties by position (no full sort)."""
+    if len(values) > top:
+        threshold = np.partition(values, len(values) - top)[len(values) - top]
+        candidates = np.flatnonzero(values >= threshold)
+    else:
+        candidates = np.arange(len(values))
+    return candidates[np.lexsort((candidates, -values[candidates]))][:top]
 
 
 def model_label(model: AttributionModel | str, order: int) -> str:

@@ -29,9 +29,9 @@ import math
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from optimizer.errors import UsageError
+from optimizer.journeys.chain import Chain
 from optimizer.journeys.paths import Paths
 from optimizer.model.choices import HEURISTICS, AttributionModel
 
@@ -42,10 +42,7 @@ def attribute(paths: Paths, model: str, order: int = 1, weights: tuple[float, fl
               ) -> pd.DataFrame:
     """Attributed conversions and value per channel (columns channel, conversions, value)."""
     if model in HEURISTICS:
-        share = heuristic_shares(paths, model, weights)
-        pos = paths.path_of_position()
-        conv = np.bincount(paths.flat, share * paths.conversions[pos], len(paths.channels))
-        value = np.bincount(paths.flat, share * paths.value[pos], len(paths.channels))
+        conv, value = (heuristic_credit(paths, model, amounts, weights) for amounts in (paths.conversions, paths.value))
     elif model == "markov":
         effects, value_effects = removal_effects(paths, order, value=True)
         conv = _shares(effects) * paths.conversions.sum()
@@ -63,26 +60,31 @@ def _shares(effects: np.ndarray) -> np.ndarray:
     return effects / total if total > 0 else np.zeros_like(effects)
 
 
-def heuristic_shares(paths: Paths, model: str, weights=(0.4, 0.2, 0.4)) -> np.ndarray:
-    """Each position's share of its journey's credit."""
-    length = np.repeat(paths.lengths, paths.lengths)
-    place = paths.place()
-    first, last = place == 0, place == length - 1
+def heuristic_credit(paths: Paths, model: str, amounts: np.ndarray, weights=(0.4, 0.2, 0.4)) -> np.ndarray:
+    """Per channel, the credit for ``amounts`` (one per path) under a heuristic model.
+
+    Position-based: a path of one touch gives it everything; of two, first and last share in the
+    ratio of their weights; longer paths give ``weights`` (first, middle, last), the middle share
+    split equally among the middle touches.
+    """
+    n = len(paths.channels)
     if model == "first_touch":
-        return first.astype(float)
+        return np.bincount(paths.first(), amounts, n)
     if model == "last_touch":
-        return last.astype(float)
+        return np.bincount(paths.last(), amounts, n)
+    lengths = paths.lengths
     if model == "linear":
-        return 1.0 / length
+        return paths.touch_sums(amounts * (1.0 / lengths))
     w_first, w_middle, w_last = weights
     if min(weights) < 0 or not math.isclose(sum(weights), 1.0):
         raise UsageError("position-based weights must be three shares that add up to 1, such as 0.4,0.2,0.4")
     ends = w_first + w_last
-    share = w_middle / np.maximum(length - 2, 1)
-    share[first] = np.where(length[first] == 2, w_first / ends, w_first)
-    share[last] = np.where(length[last] == 2, w_last / ends, w_last)
-    share[length == 1] = 1.0
-    return share
+    pair = (w_first / ends, w_last / ends) if ends > 0 else (0.5, 0.5)  # two touches: no middle to give to
+    first = np.where(lengths >= 3, w_first, np.where(lengths == 2, pair[0], 1.0))
+    last = np.where(lengths >= 3, w_last, np.where(lengths == 2, pair[1], 0.0))
+    middle = np.where(lengths >= 3, w_middle / np.maximum(lengths - 2, 1), 0.0)
+    return (paths.touch_sums(amounts * middle, middle=True) + np.bincount(paths.first(), amounts * first, n)
+            + np.bincount(paths.last(), amounts * last, n))
 
 
 def removal_effects(paths: Paths, order: int = 1, value: bool = False):
@@ -92,7 +94,7 @@ def removal_effects(paths: Paths, order: int = 1, value: bool = False):
     """
     if order not in (1, 2, 3, 4):
         raise UsageError(f"the Markov order must be 1 to 4 (got {order})")
-    chain = _Chain(paths, order)
+    chain = Chain(paths, order)
     base = chain.absorbed(np.ones(chain.states, bool))
     if base[0] <= 0:
         raise UsageError("no journey converts, so there is nothing to attribute")
@@ -106,9 +108,9 @@ def removal_effects(paths: Paths, order: int = 1, value: bool = False):
 
 def transition_matrix(paths: Paths) -> pd.DataFrame:
     """Order-1 transition probabilities with names, including (start), (conversion) and (null)."""
-    chain = _Chain(paths, 1)
-    names = ["(start)", *(paths.channels[s[-1]] for s in chain.state_tuples)]
-    counts = chain.counts.toarray()
+    chain = Chain(paths, 1)
+    names = ["(start)", *(paths.channels[c] for c in chain.last_channels()[1:])]
+    counts = chain.counts()
     to_conv, to_null = chain.to_conversion, chain.to_null
     full = np.column_stack([counts, to_conv, to_null])
     rows = full.sum(axis=1, keepdims=True)
@@ -149,95 +151,3 @@ def _popcount(count: int) -> np.ndarray:
         out += x & 1
         x >>= 1
     return out
-
-
-class _Chain:
-    """The Markov chain of a path set: states are the last ``order`` channels (start = state 0)."""
-
-    def __init__(self, paths: Paths, order: int):
-        n, base = len(paths.channels), len(paths.channels) + 1
-        place = paths.place()
-        code = paths.flat.astype(np.int64) + 1
-        for lag in range(1, order):  # code the last `order` channels, 0 for "before the journey"
-            shifted = np.zeros_like(code)
-            shifted[lag:] = paths.flat[:-lag] + 1
-            shifted[place < lag] = 0
-            code = code + shifted * base**lag
-        codes, state = _dense_codes(code, base**order)
-        self.states = len(codes) + 1  # state 0 is the start
-        self.state_tuples = [self._decode(c, order, base) for c in codes]
-        self.contains = np.zeros((n, self.states), bool)
-        for s, t in enumerate(self.state_tuples, start=1):
-            self.contains[list(t), s] = True
-        w = np.repeat(paths.conversions + paths.nulls, paths.lengths)
-        src = np.empty_like(state)
-        src[0], src[1:] = 0, state[:-1]
-        src[place == 0] = 0
-        self.counts = _transition_counts(src, state, w, self.states)
-        last = paths.offsets[1:] - 1
-        self.to_conversion = np.bincount(state[last], paths.conversions, self.states)
-        self.to_value = np.bincount(state[last], paths.value, self.states)
-        self.to_null = np.bincount(state[last], paths.nulls, self.states)
-        totals = np.asarray(self.counts.sum(axis=1)).ravel() + self.to_conversion + self.to_null
-        self.inverse = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
-
-    def absorbed(self, keep: np.ndarray) -> np.ndarray:
-        """P(conversion) and the expected conversion value from the start, with only ``keep`` states live."""
-        keep = keep.copy()
-        keep[0] = True
-        idx = np.flatnonzero(keep)
-        q = sp.diags(self.inverse[idx]) @ self.counts[idx][:, idx]
-        rhs = np.column_stack([self.to_conversion[idx], self.to_value[idx]]) * self.inverse[idx, None]
-        return _solve((sp.identity(len(idx), format="csr") - q).tocsr(), rhs)[0]
-
-    @staticmethod
-    def _decode(code: int, order: int, base: int) -> tuple[int, ...]:
-        digits = []
-        for _ in range(order):
-            code, d = divmod(int(code), base)
-            digits.append(d)
-        return tuple(d - 1 for d in reversed(digits) if d > 0)  # oldest first
-
-
-DIRECT_STATES = 3000  # above this, a direct factorization of I - Q fills in badly (minutes at order 4)
-
-
-def _solve(a: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
-    """Solve ``a x = rhs`` (two columns): a direct sparse solve for small chains; for large ones BiCGSTAB to
-    a relative residual of 1e-13, checked, with the direct solve as the fallback."""
-    from scipy.sparse.linalg import bicgstab, spsolve  # the command line starts without it
-
-    if a.shape[0] > DIRECT_STATES:
-        columns = []
-        for b in rhs.T:
-            x, info = bicgstab(a, b, rtol=1e-13, atol=0.0, maxiter=10 * a.shape[0])
-            if info != 0 or np.linalg.norm(a @ x - b) > 1e-10 * max(np.linalg.norm(b), 1e-300):
-                break
-            columns.append(x)
-        else:
-            return np.column_stack(columns)
-    return np.asarray(spsolve(a.tocsc(), rhs)).reshape(rhs.shape)
-
-
-def _dense_codes(code: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of ``code`` (all below ``bound``), sorted, and each entry's index among them plus 1."""
-    if bound <= 1 << 24:  # a table lookup is linear; sorting ten million codes is not
-        seen = np.bincount(code, minlength=bound) > 0
-        codes = np.flatnonzero(seen)
-        index = np.cumsum(seen) * seen
-        return codes, index[code]
-    codes, inverse = np.unique(code, return_inverse=True)
-    return codes, inverse.ravel() + 1
-
-
-def _transition_counts(src: np.ndarray, dst: np.ndarray, w: np.ndarray, states: int) -> sp.csr_matrix:
-    """Weighted transition counts between states as a sparse matrix, summed by integer keys."""
-    key = src * states + dst
-    if states * states <= 1 << 24:
-        total = np.bincount(key, w, states * states)
-        keys = np.flatnonzero(total)
-        values = total[keys]
-    else:
-        keys, inverse = np.unique(key, return_inverse=True)
-        values = np.bincount(inverse.ravel(), w, len(keys))
-    return sp.csr_matrix((values, (keys // states, keys % states)), shape=(states, states))

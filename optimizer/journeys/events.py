@@ -5,8 +5,8 @@ marker and an optional value (a conversion row's channel, if any, also counts as
 touch belongs to the customer's first conversion at or after it, if that conversion is within the
 lookback window; touches after a customer's last conversion form one non-converting journey.
 Touches older than the lookback before their conversion are left out, and conversions without
-any touch in the window are counted, not attributed. Ties in time are ordered by channel name,
-so the result does not depend on row order.
+any touch in the window are counted, not attributed. Ties in time are ordered by channel name (and
+conversions at the same time by value), so the result does not depend on row order.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import FALSE_WORDS, TRUE_WORDS
-from optimizer.journeys.paths import Paths
-from optimizer.journeys.read import connect, parse_rest, paths_from_table, run_sql, scan_sql, table_columns
+from optimizer.journeys.paths import Paths, drop_blanks, merge_paths, step_names
+from optimizer.journeys.read import column_types, connect, parse_rest, run_sql, scan_sql
 
 
 @dataclass(frozen=True)
@@ -41,50 +42,73 @@ def build_journeys(source: str | Path | pd.DataFrame, lookback_days: float = 30,
     con = connect()
     label = _label(source)
     name, decimal = _register(con, source)
-    present = table_columns(con, name, label)
-    _check_columns(present, source, [customer_col, time_col, channel_col, conversion_col])
-    has_value = value_col is not None and value_col.lower() in present
-    value_text = f'CAST("{value_col}" AS VARCHAR)' if has_value else "NULL"
-    run_sql(con, label, f"""CREATE TEMP TABLE ev_text AS SELECT row_number() OVER () AS rn,
-        "{customer_col}" AS cid, TRY_CAST("{time_col}" AS TIMESTAMP) AS ts,
-        CAST("{time_col}" AS VARCHAR) AS ts_text, NULLIF(TRIM(CAST("{channel_col}" AS VARCHAR)), '') AS ch,
-        lower(trim(CAST("{conversion_col}" AS VARCHAR))) AS conv_text, {value_text} AS val_text FROM {name}""")
-    con.execute(f"""CREATE TEMP TABLE ev AS SELECT rn, cid, ts, ts_text, ch, conv_text, val_text,
-        CASE WHEN conv_text IN ({_words(TRUE_WORDS)}) THEN true WHEN coalesce(conv_text, '') IN ({_words(FALSE_WORDS)})
-             THEN false ELSE TRY_CAST(conv_text AS DOUBLE) > 0 END AS conv,
-        CASE WHEN trim(coalesce(val_text, '')) = '' THEN 0.0 ELSE TRY_CAST(trim(val_text) AS DOUBLE) END AS val
-        FROM ev_text""")
-    parse_rest(con, "ev", "val", decimal)
-    _check_rows(con, source, time_col, customer_col, conversion_col, value_col)
+    types = column_types(con, name, label)
+    _check_columns(list(types), source, [customer_col, time_col, channel_col, conversion_col])
+    value_type = types.get(value_col.lower()) if value_col is not None else None
+    run_sql(con, label, f"""CREATE TEMP TABLE ev AS SELECT "{customer_col}" AS cid,
+        TRY_CAST("{time_col}" AS TIMESTAMP) AS ts, NULLIF(TRIM(CAST("{channel_col}" AS VARCHAR)), '') AS ch,
+        {_flag_sql(f'"{conversion_col}"', types[conversion_col.lower()])} AS conv,
+        {_value_sql(value_col, value_type)} FROM {name}""")
+    if value_type is not None and value_type not in NUMERIC_TYPES:
+        parse_rest(con, "ev", "val", decimal)
+    _check_rows(con, source, name, types, (time_col, customer_col, conversion_col, value_col))
     con.execute(_JOURNEY_SQL.format(lookback=float(lookback_days),
                                     touches=_COLLAPSED if collapse_repeats else _ALL_TOUCHES))
-    if not con.execute("SELECT count(*) FROM journeys").fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM touches").fetchone()[0]:
         raise InputError(_label(source), [Problem("no journey has any touchpoint; check the channel column")])
-    con.execute("""CREATE TEMP TABLE journey_steps AS SELECT steps, CASE WHEN converted THEN 1.0 ELSE 0.0 END AS conv,
-        CASE WHEN converted THEN val ELSE 0.0 END AS val, CASE WHEN converted THEN 0.0 ELSE 1.0 END AS nul
-        FROM journeys""")
-    paths = paths_from_table(con, "journey_steps", _label(source))
+    coded = _coded_journeys(con)
     decay = con.execute(_DECAY_SQL.format(half_life=float(half_life_days))).df()
-    days = con.execute("SELECT days FROM journeys WHERE converted ORDER BY days").df()["days"]
-    return Journeys(paths, decay, days, _notes(con, lookback_days))
+    notes = _notes(con, lookback_days, int(coded["converted"].sum()))
+    con.close()  # DuckDB's memory goes back before the paths are built in numpy (logs larger than memory)
+    return Journeys(_paths(coded, label), decay, pd.Series(np.sort(coded["days"]), name="days"), notes)
 
 
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                 "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+
+
+def _numeric(kind: str) -> bool:
+    return kind.split("(")[0] in NUMERIC_TYPES
+
+
+def _flag_sql(column: str, kind: str) -> str:
+    """A conversion flag from a cell of type ``kind``: typed columns need no text; text through the flag words."""
+    if kind == "BOOLEAN":
+        return f"coalesce({column}, false)"
+    if _numeric(kind):
+        return f"coalesce(CAST({column} AS DOUBLE) > 0, false)"
+    text = f"lower(trim(CAST({column} AS VARCHAR)))"
+    return (f"CASE WHEN {text} IN ({_words(TRUE_WORDS)}) THEN true WHEN coalesce({text}, '') IN "
+            f"({_words(FALSE_WORDS)}) THEN false ELSE TRY_CAST({text} AS DOUBLE) > 0 END")
+
+
+def _value_sql(column: str | None, kind: str | None) -> str:
+    """The value column (and, for text cells, the text the project's number parser reads where DuckDB cannot)."""
+    if kind is None:
+        return "0.0 AS val"
+    if _numeric(kind):
+        return f'coalesce(CAST("{column}" AS DOUBLE), 0.0) AS val'
+    text = f'CAST("{column}" AS VARCHAR)'
+    return (f"CASE WHEN trim(coalesce({text}, '')) = '' THEN 0.0 ELSE TRY_CAST(trim({text}) AS DOUBLE) END AS val, "
+            f"{text} AS val_text")
+
+
+# Conversions are numbered per customer in time (at the same time by value, then row). A touch joins the
+# first conversion at or after it: the ASOF join finds the earliest time, and conversions are merged per
+# time first so that it has one to find (the lowest-numbered). Touches after the last conversion get no k.
 _JOURNEY_SQL = """
 CREATE TEMP TABLE conversions AS SELECT cid, ts AS conv_ts, val,
-    row_number() OVER (PARTITION BY cid ORDER BY ts, rn) AS k FROM ev WHERE conv;
-CREATE TEMP TABLE assigned AS SELECT t.cid, t.ts, t.ch, c.k, c.conv_ts, c.val
+    row_number() OVER (PARTITION BY cid ORDER BY ts, val, rowid) AS k FROM ev WHERE conv;
+CREATE TEMP TABLE kept AS SELECT t.cid, c.k, t.ts, t.ch, c.conv_ts, c.val
     FROM (SELECT cid, ts, ch FROM ev WHERE ch IS NOT NULL) t
-    ASOF LEFT JOIN conversions c ON t.cid = c.cid AND c.conv_ts >= t.ts;
-CREATE TEMP TABLE kept AS SELECT * FROM assigned
-    WHERE conv_ts IS NULL OR ts >= conv_ts - to_seconds(CAST({lookback} * 86400 AS BIGINT));
+    ASOF LEFT JOIN (SELECT cid, conv_ts, min(k) AS k, arg_min(val, k) AS val FROM conversions GROUP BY cid, conv_ts) c
+    ON t.cid = c.cid AND c.conv_ts >= t.ts
+    WHERE c.conv_ts IS NULL OR t.ts >= c.conv_ts - to_seconds(CAST({lookback} * 86400 AS BIGINT));
 {touches};
-CREATE TEMP TABLE journeys AS SELECT cid, k, list(ch ORDER BY ts, ch) AS steps,
-    any_value(conv_ts) IS NOT NULL AS converted, coalesce(any_value(val), 0) AS val,
-    epoch(any_value(conv_ts) - min(ts)) / 86400.0 AS days FROM touches GROUP BY cid, k;
 """
 
-_ALL_TOUCHES = "CREATE TEMP TABLE touches AS SELECT cid, k, conv_ts, val, ch, ts FROM kept"
-_COLLAPSED = """CREATE TEMP TABLE touches AS SELECT cid, k, conv_ts, val, ch, ts FROM
+_ALL_TOUCHES = "CREATE TEMP VIEW touches AS SELECT * FROM kept"
+_COLLAPSED = """CREATE TEMP TABLE touches AS SELECT cid, k, ts, ch, conv_ts, val FROM
     (SELECT *, lag(ch) OVER (PARTITION BY cid, k ORDER BY ts, ch) AS prev FROM kept)
     WHERE prev IS DISTINCT FROM ch"""  # the window runs only when repeats are collapsed
 
@@ -96,10 +120,41 @@ SELECT ch AS channel, sum(credit) AS conversions, sum(credit * val) AS value FRO
 """
 
 
-def _notes(con, lookback_days: float) -> tuple[str, ...]:
-    orphan = con.execute("""SELECT count(*) FROM conversions c ANTI JOIN
-        (SELECT DISTINCT cid, k FROM touches WHERE k IS NOT NULL) t ON c.cid = t.cid AND c.k = t.k""").fetchone()[0]
-    dropped = con.execute("SELECT (SELECT count(*) FROM assigned) - (SELECT count(*) FROM kept)").fetchone()[0]
+def _coded_journeys(con) -> dict[str, np.ndarray | list[str]]:
+    """The journeys as integer codes: no lists, no strings per touch.
+
+    The distinct channels go into an ENUM in sorted order, so ordering by its code is ordering by name.
+    The touches come back sorted by customer, journey, time and channel; the journeys, sorted the
+    same way, give each one's number of touches, so the two line up with no journey id.
+    """
+    variants = sorted(r[0] for r in con.execute("SELECT DISTINCT ch FROM touches").fetchall())
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in variants)
+    con.execute(f"CREATE TYPE channel_name AS ENUM ({quoted})")
+    codes = con.execute("""SELECT enum_code(CAST(ch AS channel_name)) AS code FROM touches
+        ORDER BY cid, k, ts, code""").fetchnumpy()["code"]
+    rows = con.execute("""SELECT count(*) AS n, any_value(conv_ts) IS NOT NULL AS converted,
+        coalesce(any_value(val), 0.0) AS val, epoch(any_value(conv_ts) - min(ts)) / 86400.0 AS days
+        FROM touches GROUP BY cid, k ORDER BY cid, k""").fetchnumpy()
+    out: dict = {k: np.ma.getdata(v) for k, v in rows.items()}
+    out["converted"] = out["converted"].astype(bool)
+    out["days"] = out["days"][out["converted"]].astype(float)
+    out.update(codes=np.ma.getdata(codes), variants=variants)
+    return out
+
+
+def _paths(coded: dict, label: str) -> Paths:
+    """The coded journeys as merged paths: a conversion (with its value) or a null each."""
+    names, lookup = step_names(coded["variants"])
+    flat, lengths = drop_blanks(lookup[coded["codes"]], coded["n"].astype(np.int64))
+    converted = coded["converted"]
+    value = np.where(converted, coded["val"].astype(float), 0.0)
+    return merge_paths(names, lengths, flat, converted.astype(float), value, (~converted).astype(float), label)
+
+
+def _notes(con, lookback_days: float, converted: int) -> tuple[str, ...]:
+    conversions, touches, kept = con.execute("""SELECT (SELECT count(*) FROM conversions),
+        (SELECT count(*) FROM ev WHERE ch IS NOT NULL), (SELECT count(*) FROM kept)""").fetchone()
+    orphan, dropped = conversions - converted, touches - kept  # a converted journey is one conversion with touches
     notes = []
     if orphan:
         notes.append(f"{orphan} conversions had no touch within {lookback_days:g} days before them and are not "
@@ -133,23 +188,38 @@ def _check_columns(present: list[str], source, wanted: list[str]) -> None:
         raise InputError(_label(source), missing)
 
 
-def _check_rows(con, source, time_col: str, customer_col: str, conversion_col: str, value_col: str | None) -> None:
-    """Timestamps, customer ids, conversion flags and values that cannot be read: the first five of each."""
+def _check_rows(con, source, scan: str, types: dict[str, str], columns: tuple) -> None:
+    """Timestamps, customer ids, conversion flags and values that cannot be read: the first five of each.
+
+    The checks run on the typed columns; the text of a bad cell is fetched only for the rows shown.
+    """
+    time_col, customer_col, conversion_col, value_col = columns
     word = "row" if isinstance(source, pd.DataFrame) else "line"
-    offset = 0 if isinstance(source, pd.DataFrame) else 1
-    checks = [
-        ("ts IS NULL", time_col, "'{}' is not a timestamp; write 2024-03-31 14:05:00", "ts_text"),
-        ("cid IS NULL OR trim(CAST(cid AS VARCHAR)) = ''", customer_col, "the customer id is empty", "cid"),
-        ("conv IS NULL", conversion_col, "'{}' is not a conversion flag; write 1 or 0 (true or false)", "conv_text"),
-        ("val IS NULL OR NOT isfinite(val)", value_col, "'{}' is not a value; write a plain number such as 49.90",
-         "val_text"),
+    offset = 1 if isinstance(source, pd.DataFrame) else 2
+    blank = "cid IS NULL" + (" OR trim(cid) = ''" if types[customer_col.lower()] == "VARCHAR" else "")
+    text = 'CAST("{}" AS VARCHAR)'
+    checks = [  # rows to report, the column, what the message shows of the cell, the message
+        ("ts IS NULL", time_col, text, "'{}' is not a timestamp; write 2024-03-31 14:05:00"),
+        (blank, customer_col, None, "the customer id is empty"),
+        ("conv IS NULL", conversion_col, f"lower(trim({text}))",
+         "'{}' is not a conversion flag; write 1 or 0 (true or false)"),
+        ("val IS NULL OR NOT isfinite(val)", value_col, text,
+         "'{}' is not a value; write a plain number such as 49.90"),
     ]
     problems = []
-    for where, column, message, shown in checks:
-        rows = con.execute(f"SELECT rn, {shown} FROM ev WHERE {where} ORDER BY rn LIMIT 5").fetchall()
-        problems += [Problem(message.format(r[1]), int(r[0]) + offset, None, column, word) for r in rows]
+    for where, column, shown, message in checks:
+        rows = [r[0] for r in con.execute(f"SELECT rowid FROM ev WHERE {where} ORDER BY rowid LIMIT 5").fetchall()]
+        cells = _cells(con, scan, shown.format(column), rows) if rows and shown else {}
+        problems += [Problem(message.format(cells.get(r)), r + offset, None, column, word) for r in rows]
     if problems:
         raise InputError(_label(source), problems)
+
+
+def _cells(con, scan: str, shown: str, rows: list[int]) -> dict[int, str | None]:
+    """The text ``shown`` of cells in the given rows of the source (read again: only when rows are reported)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE shown AS SELECT {shown} AS text FROM {scan}")
+    wanted = ", ".join(str(r) for r in rows)
+    return dict(con.execute(f"SELECT rowid, text FROM shown WHERE rowid IN ({wanted})").fetchall())
 
 
 def _words(words) -> str:

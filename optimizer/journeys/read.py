@@ -18,8 +18,9 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_number
-from optimizer.files.tables import PARQUET, sniff_file
-from optimizer.journeys.paths import PATH_COLUMNS, Paths, merge_paths
+from optimizer.files.tables import PARQUET, read_header, sniff_file
+from optimizer.journeys.arrow_read import read_clean_csv
+from optimizer.journeys.paths import PATH_COLUMNS, Paths, drop_blanks, merge_paths, step_names
 
 _COUNTS = (("total_conversions", "conv"), ("total_conversion_value", "val"), ("total_null", "nul"))
 
@@ -41,12 +42,17 @@ def connect():
 def read_paths(source: str | Path | pd.DataFrame, sep: str = ">") -> Paths:
     """Read aggregated paths (path, total_conversions[, total_conversion_value, total_null]).
 
-    A file is read once. Counts are first read as numbers by DuckDB's CSV reader; only when some
-    cell is not a plain number is the file read again as text, so that every bad, blank or negative
-    count and every empty path is reported with its line, all at once.
+    A clean CSV file is read by the fast route (:mod:`optimizer.journeys.arrow_read`). Otherwise
+    counts are first read as numbers by DuckDB's CSV reader; only when some cell is not a plain
+    number is the file read again as text, so that every bad, blank or negative count and every
+    empty path is reported with its line, all at once.
     """
     if not sep.strip():
         raise UsageError("`sep` must be a visible separator such as '>'")
+    if not isinstance(source, pd.DataFrame):
+        fast = _read_clean(Path(source), sep)
+        if fast is not None:
+            return fast
     con = connect()
     label = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
     if isinstance(source, pd.DataFrame):
@@ -71,6 +77,8 @@ def read_paths(source: str | Path | pd.DataFrame, sep: str = ">") -> Paths:
     names, lengths, flat, weights = coded_steps(con, "raw", f"string_split(path, '{quoted_sep}')")
     problems += [Problem("the path is empty", int(r) + 1 + offset, None, "path")
                  for r in np.flatnonzero(lengths == 0)[:5]]
+    if not len(lengths):
+        problems.append(Problem("the file has a header but no rows; give one row per path"))
     if problems:
         raise InputError(label, problems)
     return merge_paths(names, lengths, flat, *weights, label)
@@ -100,12 +108,6 @@ def _load_text(con, scan: str, present: list[str], decimal: str, label: str) -> 
         parse_rest(con, "raw", alias, decimal)
 
 
-def paths_from_table(con, table: str, source: str, steps: str = "steps") -> Paths:
-    """``table`` has a list of channel names (the SQL expression ``steps``) and columns conv, val, nul."""
-    names, lengths, flat, weights = coded_steps(con, table, steps)
-    return merge_paths(names, lengths, flat, *weights, source)
-
-
 def coded_steps(con, table: str, steps: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, list[np.ndarray]]:
     """Channel names, each row's number of touches, the touches as codes (in sorted name order), conv/val/nul.
 
@@ -119,15 +121,36 @@ def coded_steps(con, table: str, steps: str) -> tuple[tuple[str, ...], np.ndarra
     raw = _array(con.execute(f"""SELECT enum_code(s) AS code FROM (SELECT unnest(CAST({steps} AS step_text[])) AS s
         FROM {table})""").fetchnumpy()["code"])
     rows = con.execute(f"SELECT coalesce(len({steps}), 0) AS n, conv, val, nul FROM {table}").fetchnumpy()
-    names = tuple(sorted({v.strip() for v in variants if v is not None} - {""}))
-    index = {n: i for i, n in enumerate(names)}
-    lookup = np.array([index.get(v.strip(), -1) if v is not None else -1 for v in variants], dtype=np.int32)
-    flat, lengths = lookup[raw] if len(lookup) else raw, _array(rows["n"])
-    if len(flat) and flat.min() < 0:  # blank steps ("a > > b"): drop them and count each row's touches again
-        kept = flat >= 0
-        lengths = np.bincount(np.repeat(np.arange(len(lengths)), lengths)[kept], minlength=len(lengths))
-        flat = flat[kept]
-    return names, lengths, flat, [_array(rows[k], float) for k in ("conv", "val", "nul")]
+    return (*named_steps([v for v in variants if v is not None], raw, _array(rows["n"])),
+            [_array(rows[k], float) for k in ("conv", "val", "nul")])
+
+
+def named_steps(variants: list[str], raw: np.ndarray, lengths: np.ndarray
+                ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Channel names (the trimmed raw steps, sorted), each row's number of touches, the touches as codes.
+
+    ``raw`` holds each step as an index into ``variants`` (the distinct raw steps, spaces and all),
+    ``lengths`` each row's number of raw steps; blank steps ("a > > b") are dropped.
+    """
+    names, lookup = step_names(variants)
+    flat, lengths = drop_blanks(lookup[raw] if len(lookup) else raw, lengths)
+    return names, lengths, flat
+
+
+def _read_clean(path: Path, sep: str) -> Paths | None:
+    """A clean path CSV by the fast route (:mod:`optimizer.journeys.arrow_read`); None to read it here."""
+    if not path.is_file() or path.suffix.lower() in PARQUET:
+        return None
+    delimiter, decimal = sniff_file(path)
+    if decimal != ".":
+        return None
+    found = read_clean_csv(path, read_header(path), delimiter, sep)
+    if found is None:
+        return None
+    names, lengths, flat, weights = found
+    if not len(lengths) or not lengths.all():  # an empty path: the DuckDB route reports its line
+        return None
+    return merge_paths(names, lengths, flat, *weights, str(path))
 
 
 def _array(column, dtype=np.int64) -> np.ndarray:
@@ -163,12 +186,18 @@ def typed_scan_sql(path: Path, decimal: str, present: list[str]) -> str | None:
 
 def table_columns(con, scan: str, label: str) -> list[str]:
     """The lower-cased column names of ``scan``; an unreadable file is an :class:`InputError`."""
+    return list(column_types(con, scan, label))
+
+
+def column_types(con, scan: str, label: str) -> dict[str, str]:
+    """The DuckDB type of each column of ``scan``, by lower-cased name; an unreadable file is an InputError."""
     import duckdb
 
     try:
-        return [r[0].strip().lower() for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+        described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as exc:
         raise InputError(label, [Problem(f"cannot be read as a table ({str(exc).splitlines()[0]})")]) from None
+    return {r[0].strip().lower(): str(r[1]) for r in described}
 
 
 def run_sql(con, label: str, sql: str) -> None:
@@ -217,4 +246,4 @@ def _check_counts(con, offset: int, typed: bool) -> list[Problem]:
     return problems
 
 
-__all__ = ["PATH_COLUMNS", "paths_from_table", "read_paths"]
+__all__ = ["PATH_COLUMNS", "read_paths"]

@@ -36,7 +36,7 @@ from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_date
 from optimizer.ltv.bgnbd import BgNbd, GammaGamma, expected_repeat, fit_bgnbd, fit_gamma_gamma
 from optimizer.ltv.timeline import envelope, timeline_frame
-from optimizer.ltv.transactions import Purchases, read_acquisition, read_transactions, summarize
+from optimizer.ltv.transactions import Purchases, read_acquisition, read_transactions, summary_of
 from optimizer.model.choices import LtvModel, TimeUnit, choose
 
 
@@ -91,7 +91,7 @@ class LtvResult:
 def estimate_ltv(purchases: Purchases, acquisition: pd.Series, settings: LtvSettings,
                  end: str | pd.Timestamp | None = None) -> LtvResult:
     """LTV of a new customer per channel from purchase days and each customer's channel."""
-    summary = summarize(purchases.frame, settings.unit, end)
+    summary = summary_of(purchases, settings.unit, end)
     channel, notes = _join_channels(summary, acquisition, purchases.source)
     summary["channel"] = channel
     rows = []

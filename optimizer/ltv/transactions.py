@@ -17,6 +17,7 @@ import pandas as pd
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_dates, parse_numbers
 from optimizer.files.tables import TextTable, read_table
+from optimizer.ltv.coded import CodedDays, read_clean_acquisition, read_clean_log, summarize_coded
 from optimizer.model.choices import TimeUnit
 
 _SHOWN = 5  # bad cells listed by line before the rest are counted
@@ -29,6 +30,7 @@ class Purchases:
     frame: pd.DataFrame  # customer_id, date, amount: one row per customer and purchase day
     source: str
     notes: tuple[str, ...]
+    coded: CodedDays | None = None  # the same days as integer codes, when the log came by the fast route
 
 
 def read_transactions(source: str | Path | pd.DataFrame, customer_col: str = "customer_id",
@@ -40,6 +42,11 @@ def read_transactions(source: str | Path | pd.DataFrame, customer_col: str = "cu
     InputError
         Missing columns, unparseable dates or amounts, empty customer ids: all listed at once.
     """
+    if date_format is None and not isinstance(source, pd.DataFrame):
+        clean = read_clean_log(Path(source), customer_col, date_col, amount_col)
+        if clean is not None:
+            frame, coded, counts = clean
+            return Purchases(frame, str(source), _day_notes(*counts), coded)
     table = read_table(source)
     wanted = {"customer": customer_col, "date": date_col, "amount": amount_col}
     _require(table, wanted)
@@ -67,6 +74,10 @@ def read_transactions(source: str | Path | pd.DataFrame, customer_col: str = "cu
 def read_acquisition(source: str | Path | pd.DataFrame, customer_col: str = "customer_id",
                      channel_col: str = "channel") -> pd.Series:
     """Each customer's acquisition channel, indexed by customer id."""
+    if not isinstance(source, pd.DataFrame):
+        clean = read_clean_acquisition(Path(source), customer_col, channel_col)
+        if clean is not None:
+            return clean
     table = read_table(source)
     _require(table, {"customer": customer_col, "channel": channel_col})
     f = table.frame
@@ -81,6 +92,14 @@ def read_acquisition(source: str | Path | pd.DataFrame, customer_col: str = "cus
     if problems:
         raise InputError(table.source, problems)
     return pd.Series(channel.to_numpy(), index=customer.to_numpy(), name="channel").groupby(level=0).first()
+
+
+def summary_of(purchases: Purchases, unit: TimeUnit | str = "weeks",
+               end: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """:func:`summarize` of the purchase days, on integer codes when the log came by the fast route."""
+    if purchases.coded is not None:
+        return summarize_coded(purchases.coded, TimeUnit(unit).days_each, end)
+    return summarize(purchases.frame, unit, end)
 
 
 def summarize(purchases: pd.DataFrame, unit: TimeUnit | str = "weeks",
@@ -120,15 +139,20 @@ def _purchase_days(frame: pd.DataFrame, table: TextTable) -> Purchases:
     dropped = ~days["bought"]
     kept = days[days["bought"]].drop(columns="bought").reset_index(drop=True)
     kept["amount"] = kept["amount"].clip(lower=0.0)
+    lost = days["customer_id"].nunique() - kept["customer_id"].nunique()
+    return Purchases(kept, table.source, _day_notes(negative, zero, int(dropped.sum()), lost))
+
+
+def _day_notes(negative: int, zero: int, dropped: int, lost: int) -> tuple[str, ...]:
+    """What netting returns per day did, in words."""
     notes = []
     if negative or zero:
         notes.append(f"{negative} rows with negative amounts (returns) were netted against their customer's "
                      f"purchases that day, and {zero} rows are free items (amount 0, still purchases); "
-                     f"{int(dropped.sum())} days with only returns are not purchases")
-    lost = days["customer_id"].nunique() - kept["customer_id"].nunique()
+                     f"{dropped} days with only returns are not purchases")
     if lost:
         notes.append(f"{lost} customers have only returns and are left out")
-    return Purchases(kept, table.source, tuple(notes))
+    return tuple(notes)
 
 
 def _require(table: TextTable, wanted: dict[str, str]) -> None:
