@@ -1,7 +1,9 @@
 """The ``ltvcac`` command: parse options, call one library job, print what it says and what it wrote.
 
 One error boundary (:func:`guarded`): errors become "Error: ..." on stderr with their exit code, an
-interrupt exits 130, a traceback shows only with LTVCAC_DEBUG=1. Plan settings are declared once
+interrupt exits 130 (every output moves into place only at the end, so none is left half written), a
+traceback shows only with --debug or LTVCAC_DEBUG=1. Terminal text is printed with control characters
+escaped (:func:`optimizer.words.printable`). Plan settings are declared once
 (:data:`SETTINGS`) and shared by every command that solves (:func:`solves`)."""
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import optimizer
 from optimizer.errors import OptimizerError, render
 from optimizer.model.choices import AttributionModel, LtvModel, TimeUnit
 from optimizer.model.settings import SETTING_HELP, Settings
+from optimizer.words import printable
 
 app = typer.Typer(name="ltvcac", context_settings={"help_option_names": ["-h", "--help"]},
                   pretty_exceptions_enable=False, no_args_is_help=True, add_completion=False)
 
 EXIT_INFEASIBLE, EXIT_INTERRUPTED = 3, 130
+INTERRUPTED = "Interrupted; nothing was written."
+DEBUG = {"on": False}  # set by --debug (the main callback) for the command that follows
 def _optional(kind):
     return kind if type(None) in get_args(kind) else kind | None
 
@@ -42,6 +47,17 @@ SETTINGS = {name: (str | None if name == "budget" else _optional(kind), typer.Op
     rich_help_panel="Plan settings")) for name, kind in get_type_hints(Settings).items() if name in SETTING_HELP}
 
 
+def debugging() -> bool:
+    """Whether a bug shows its traceback: --debug, or LTVCAC_DEBUG=1 in the environment."""
+    return DEBUG["on"] or os.environ.get("LTVCAC_DEBUG", "") not in ("", "0")
+
+
+def fail(message: str, code: int) -> None:
+    """Print ``message`` on stderr (safe for the terminal) and exit with ``code``."""
+    typer.echo(printable(message), err=True)
+    raise typer.Exit(code=code)
+
+
 def guarded(command):
     """Run ``command`` inside the one error boundary of the command line."""
     @functools.wraps(command)
@@ -51,26 +67,24 @@ def guarded(command):
         except typer.Exit:
             raise
         except OptimizerError as exc:
-            typer.echo(f"Error: {exc.render(flag)}", err=True)
-            raise typer.Exit(code=exc.exit_code) from None
+            fail(f"Error: {exc.render(flag)}", exc.exit_code)
         except BrokenPipeError:  # the reader stopped reading (| head): stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(code=0) from None
+        except KeyboardInterrupt:  # outputs move into place only when a command ends well
+            fail(INTERRUPTED, EXIT_INTERRUPTED)
         except OSError as exc:
-            if os.environ.get("LTVCAC_DEBUG"):
+            if debugging():
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            typer.echo(f"Error: {where}{exc.strerror or exc}", err=True)
-            raise typer.Exit(code=1) from None
-        except KeyboardInterrupt:
-            typer.echo("Interrupted; nothing more was written.", err=True)
-            raise typer.Exit(code=EXIT_INTERRUPTED) from None
-        except Exception as exc:  # a bug: say so plainly, and how to report it
-            if os.environ.get("LTVCAC_DEBUG"):
+            fail(f"Error: {where}{exc.strerror or exc}", 1)
+        except Exception as exc:
+            if type(exc).__name__ == "InterruptException":  # DuckDB's own Ctrl-C, raised from inside a query
+                fail(INTERRUPTED, EXIT_INTERRUPTED)
+            if debugging():
                 raise
-            typer.echo(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in ltvcac; please report it "
-                       "with the command and the traceback that LTVCAC_DEBUG=1 shows.", err=True)
-            raise typer.Exit(code=1) from None
+            fail(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in ltvcac; please report it with "
+                 "the command and the traceback that --debug shows.", 1)
     return run
 
 
@@ -103,7 +117,7 @@ def command(name: str | None = None, plan: bool = False):
 
 def echo(text: str, quiet: bool = False, err: bool = False) -> None:
     if text and not quiet:
-        typer.echo(text, err=err)
+        typer.echo(printable(text), err=err)
 
 
 def wrote(paths, quiet: bool = False) -> None:
@@ -172,8 +186,11 @@ def version(value: bool) -> None:
 def main_options(
     show_version: Annotated[bool, typer.Option("--version", callback=version, is_eager=True,
                                                help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the Python traceback of an unexpected error, for a "
+                                        "bug report (the same as LTVCAC_DEBUG=1).")] = False,
 ) -> None:
     """Where the next unit of acquisition budget should go: LTV:CAC-optimal budget plans."""
+    DEBUG["on"] = debug
 
 
 @command(plan=True)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.errors import UsageError
 from optimizer.model.channels import Channels, read_channels
+from optimizer.model.choices import Objective
 from optimizer.model.formulation import formulate
 from optimizer.model.limits import budget_conflicts, channel_limits
 from optimizer.model.program import Status
@@ -109,6 +111,10 @@ def optimize_settings(table: Channels, settings: Settings, rules: list[GroupRule
                       lp_file: str | Path | None = None, progress: Callable[[str], None] | None = None) -> Result:
     """:func:`optimize` for a validated table and a :class:`Settings` (scenarios and sweeps call this)."""
     amount = float(table.spend.sum()) if settings.budget is None else settings.budget
+    if settings.objective == Objective.ratio and amount + settings.fixed_costs <= 0:
+        why = "every channel spends 0 today, so the budget is 0" if settings.budget is None else "the budget is 0"
+        raise UsageError(f"{why} and LTV:CAC (value over spend) is undefined at zero spend; give a `budget` "
+                         "above 0, or `fixed_costs`")
     backend, solver_notes = resolve_backend(settings.solver)
     limits, conflicts = channel_limits(table, settings, amount)
     conflicts += budget_conflicts(table, limits)

@@ -6,7 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.errors import OptimizerError
-from optimizer.files.writers import check_folder, check_target, prepare_folder, write_csv, write_json, write_text
+from optimizer.files.writers import (
+    check_folder,
+    check_target,
+    prepare_folder,
+    remove_output,
+    together,
+    write_csv,
+    write_json,
+    write_text,
+)
 from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job
 from optimizer.report.charts import save_charts
 from optimizer.report.html import render_report
@@ -18,6 +27,7 @@ from optimizer.whatif.scenario import Scenario, load_source
 REPORTS = Path("out")  # where a report goes when no --out is given
 
 
+@together()
 def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_json: Path | None = None,
              lp_file: Path | None = None, decimal_comma: bool = False, plot: Path | None = None) -> Job:
     """Solve one channel table or scenario and write the plan, its summary, its LP model and charts."""
@@ -38,6 +48,7 @@ def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_jso
     return Job(_scenario_text(scenario) + format_result(result), tuple(written), result)
 
 
+@together()
 def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bool = False, plot: Path | None = None,
             on_start: Callable[[int, Path], None] | None = None, brief: bool = False) -> Batch:
     """Run scenario files, writing NAME.plan.csv and NAME.summary.json for each; keep going past failures."""
@@ -45,12 +56,15 @@ def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bo
     check_folder(plot)
     prepare_folder(out_dir)
     runs = run_scenarios(paths, overrides, on_start)
-    lines, written = [], []
+    lines, written = _renamed(runs), []
     for one in runs:
         if one.error is not None:
             lines.append((f"{one.name}: Error: {one.error}", True))
             continue
-        written += _write_run(one, out_dir, decimal_comma, plot)
+        files, removed = _write_run(one, out_dir, decimal_comma, plot)
+        written += files
+        if removed is not None:
+            lines.append((f"Removed {removed}: an earlier plan of {one.name}, which now has none", True))
         if brief:
             lines.append((format_run_line(one), not one.result.ok))
         else:
@@ -58,6 +72,7 @@ def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bo
     return Batch(lines + _failures(runs), tuple(written), _exit_code(runs))
 
 
+@together()
 def compare_job(paths: list[Path], overrides: dict, out: Path | None = None, decimal_comma: bool = False,
                 on_start: Callable[[int, Path], None] | None = None) -> Batch:
     """Run scenarios and show (and write) them side by side."""
@@ -77,6 +92,7 @@ def compare_job(paths: list[Path], overrides: dict, out: Path | None = None, dec
     return Batch(lines, tuple(written), _exit_code(runs))
 
 
+@together()
 def frontier_job(source: Path, overrides: dict, start: str, stop: str, steps: int, target: float,
                  out: Path | None = None, plot: Path | None = None, decimal_comma: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> Job:
@@ -92,6 +108,7 @@ def frontier_job(source: Path, overrides: dict, start: str, stop: str, steps: in
     return Job(format_frontier(front), tuple(written), front.current)
 
 
+@together()
 def report_job(source: Path, overrides: dict, out: Path | None = None, with_frontier: bool = True,
                start: str = "-50%", stop: str = "+50%", steps: int = 21, plot: Path | None = None) -> Job:
     """One self-contained HTML page for a channel table or scenario."""
@@ -136,17 +153,24 @@ def _scenario_text(scenario: Scenario) -> str:
     return "\n".join([head, *(f"  {c}" for c in scenario.changes), "", ""])
 
 
-def _write_run(one: ScenarioRun, out_dir: Path, decimal_comma: bool, plot: Path | None) -> list[Path]:
+def _write_run(one: ScenarioRun, out_dir: Path, decimal_comma: bool, plot: Path | None
+               ) -> tuple[list[Path], Path | None]:
     plan = out_dir / f"{one.name}.plan.csv"
-    written = []
+    written, removed = [], None
     if one.result.ok:
         written.append(write_csv(one.result.to_frame(), plan, decimal_comma=decimal_comma))
-    elif plan.exists():
-        plan.unlink()  # an earlier run's plan must not stand beside this run's "no plan"
+    elif remove_output(plan):  # an earlier run's plan must not stand beside this run's "no plan"
+        removed = plan
     written.append(write_json(scenario_summary(one), out_dir / f"{one.name}.summary.json"))
     if plot is not None and one.result.ok:
         written += save_charts(plot, one.result, stem=one.name)
-    return written
+    return written, removed
+
+
+def _renamed(runs: list[ScenarioRun]) -> list[tuple[str, bool]]:
+    """Say where scenarios of the same file name go: their outputs carry their folder's name."""
+    return [(f"{one.path}: another scenario has the same file name, so its outputs are named {one.name}.*", False)
+            for one in runs if one.name != one.path.stem]
 
 
 def _failures(runs: list[ScenarioRun]) -> list[tuple[str, bool]]:
