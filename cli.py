@@ -1,9 +1,8 @@
 """The ``ltvcac`` command: parse options, call one library job, print what it says and what it wrote.
 
-One error boundary (:func:`guarded`): errors become "Error: ..." on stderr with their exit code, an
-interrupt exits 130 (every output moves into place only at the end, so none is left half written), a
-traceback shows only with --debug or LTVCAC_DEBUG=1. Terminal text is printed with control characters
-escaped (:func:`optimizer.words.printable`). Plan settings are declared once
+One error boundary (:func:`guarded`): errors become "Error: ..." on stderr with their exit code, Ctrl-C
+exits 130 (outputs move into place only at a command's end), a traceback shows only with --debug or
+LTVCAC_DEBUG=1; control characters are escaped in terminal text. Plan settings are declared once
 (:data:`SETTINGS`) and shared by every command that solves (:func:`solves`)."""
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ app = typer.Typer(name="ltvcac", context_settings={"help_option_names": ["-h", "
 
 EXIT_INFEASIBLE, EXIT_INTERRUPTED = 3, 130
 INTERRUPTED = "Interrupted; nothing was written."
-DEBUG = {"on": False}  # set by --debug (the main callback) for the command that follows
+DEBUG = {"on": False}  # a bug shows its traceback: set by --debug or LTVCAC_DEBUG=1 (the main callback)
 def _optional(kind):
     return kind if type(None) in get_args(kind) else kind | None
 
@@ -45,11 +44,6 @@ def flag(name: str) -> str:
 SETTINGS = {name: (str | None if name == "budget" else _optional(kind), typer.Option(
     help=render(SETTING_HELP[name], flag),
     rich_help_panel="Plan settings")) for name, kind in get_type_hints(Settings).items() if name in SETTING_HELP}
-
-
-def debugging() -> bool:
-    """Whether a bug shows its traceback: --debug, or LTVCAC_DEBUG=1 in the environment."""
-    return DEBUG["on"] or os.environ.get("LTVCAC_DEBUG", "") not in ("", "0")
 
 
 def fail(message: str, code: int) -> None:
@@ -74,14 +68,14 @@ def guarded(command):
         except KeyboardInterrupt:  # outputs move into place only when a command ends well
             fail(INTERRUPTED, EXIT_INTERRUPTED)
         except OSError as exc:
-            if debugging():
+            if DEBUG["on"]:
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
             fail(f"Error: {where}{exc.strerror or exc}", 1)
         except Exception as exc:
             if type(exc).__name__ == "InterruptException":  # DuckDB's own Ctrl-C, raised from inside a query
                 fail(INTERRUPTED, EXIT_INTERRUPTED)
-            if debugging():
+            if DEBUG["on"]:
                 raise
             fail(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in ltvcac; please report it with "
                  "the command and the traceback that --debug shows.", 1)
@@ -190,7 +184,7 @@ def main_options(
                                         "bug report (the same as LTVCAC_DEBUG=1).")] = False,
 ) -> None:
     """Where the next unit of acquisition budget should go: LTV:CAC-optimal budget plans."""
-    DEBUG["on"] = debug
+    DEBUG["on"] = debug or os.environ.get("LTVCAC_DEBUG", "") not in ("", "0")
 
 
 @command(plan=True)

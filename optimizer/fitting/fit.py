@@ -21,9 +21,12 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_numbers
+from optimizer.files.ranges import AMOUNT, Allowed, check_number
 from optimizer.files.tables import read_table
 from optimizer.model.choices import CurveKind
 from optimizer.model.curves import customers_of
+
+ADSTOCK = Allowed(0.0, 1.0, high_open=True, words="in [0, 1), such as 0.3")
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,9 @@ def apply_adstock(spend: np.ndarray, decay: float) -> np.ndarray:
 
 def fit_curves(history: str | Path | pd.DataFrame, adstock: float = 0.0) -> CurveFits:
     """Fit and choose each channel's curve from per-period rows (period, channel, spend, customers)."""
-    if not (isinstance(adstock, (int, float)) and 0 <= adstock < 1):
-        raise UsageError("the adstock decay is the share of spend that carries to the next period, in [0, 1)")
+    problem = check_number("adstock", adstock, ADSTOCK)
+    if problem:
+        raise UsageError(f"{problem}: the share of a period's spend that carries to the next one")
     frame, ltv_given = _read(history)
     rows, candidates, data, notes = [], [], [], []
     for channel, group in frame.groupby("channel", sort=True):
@@ -155,8 +159,8 @@ def _read(history) -> tuple[pd.DataFrame, bool]:
     problems = []
     for column in ("spend", "customers", *(("ltv",) if "ltv" in f.columns else ())):
         values = parse_numbers(f[column], table.decimal)
-        for pos in np.flatnonzero((~np.isfinite(values) | (values < 0)).to_numpy())[:5]:
-            problems.append(Problem(f"{f[column].iloc[pos]!r} is not a number of 0 or more", table.line(int(pos)),
+        for pos in np.flatnonzero(AMOUNT.bad(values))[:5]:
+            problems.append(Problem(f"{f[column].iloc[pos]!r} is not a number of {AMOUNT}", table.line(int(pos)),
                                     out["channel"].iloc[pos], column))
         out[column] = values
     duplicated = out.duplicated(["channel", "period"], keep="first")

@@ -18,8 +18,11 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import FALSE_WORDS, TRUE_WORDS
+from optimizer.files.ranges import SIGNED, Allowed, check_number
 from optimizer.journeys.paths import Paths
 from optimizer.journeys.read import connect, parse_rest, paths_from_table, run_sql, scan_sql, table_columns
+
+DAYS = Allowed(0.0, 1e6, low_open=True, words="a number of days above 0 (at most 1e6)")
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,8 @@ def _register(con, source) -> tuple[str, str]:
 
 
 def _check_windows(lookback_days: float, half_life_days: float) -> None:
-    problems = [f"`{name}` must be a finite number of days above 0 (got {value!r})"
-                for name, value in (("lookback_days", lookback_days), ("half_life_days", half_life_days))
-                if not (isinstance(value, (int, float)) and 0 < value < 1e6)]
+    windows = {"lookback_days": lookback_days, "half_life_days": half_life_days}
+    problems = [p for p in (check_number(name, value, DAYS) for name, value in windows.items()) if p]
     if problems:
         raise UsageError("; ".join(problems))
 
@@ -141,7 +143,7 @@ def _check_rows(con, source, time_col: str, customer_col: str, conversion_col: s
         ("ts IS NULL", time_col, "'{}' is not a timestamp; write 2024-03-31 14:05:00", "ts_text"),
         ("cid IS NULL OR trim(CAST(cid AS VARCHAR)) = ''", customer_col, "the customer id is empty", "cid"),
         ("conv IS NULL", conversion_col, "'{}' is not a conversion flag; write 1 or 0 (true or false)", "conv_text"),
-        ("val IS NULL OR NOT isfinite(val)", value_col, "'{}' is not a value; write a plain number such as 49.90",
+        (SIGNED.sql("val"), value_col, "'{}' is not a value; write a plain number such as 49.90",
          "val_text"),
     ]
     problems = []

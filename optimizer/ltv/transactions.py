@@ -16,6 +16,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_dates, parse_numbers
+from optimizer.files.ranges import SIGNED
 from optimizer.files.tables import TextTable, read_table
 from optimizer.model.choices import TimeUnit
 
@@ -57,7 +58,7 @@ def read_transactions(source: str | Path | pd.DataFrame, customer_col: str = "cu
     _report(table, future, date_col, "is in the future; check the year (or the date format)", problems,
             f[date_col.lower()])
     amounts = parse_numbers(f[amount_col.lower()], table.decimal)
-    _report(table, ~np.isfinite(amounts.to_numpy()), amount_col,
+    _report(table, SIGNED.bad(amounts), amount_col,
             "is not an amount; write a plain number such as 49.90", problems, f[amount_col.lower()])
     if problems:
         raise InputError(table.source, problems)
