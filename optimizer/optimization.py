@@ -112,7 +112,7 @@ def optimize_settings(table: Channels, settings: Settings, rules: list[GroupRule
     """:func:`optimize` for a validated table and a :class:`Settings` (scenarios and sweeps call this)."""
     amount = float(table.spend.sum()) if settings.budget is None else settings.budget
     if settings.objective == Objective.ratio and amount + settings.fixed_costs <= 0:
-        why = "every channel spends 0 today, so the budget is 0" if settings.budget is None else "the budget is 0"
+        why = "every channel spends 0 today and the budget is 0" if not table.spend.any() else "the budget is 0"
         raise UsageError(f"{why} and LTV:CAC (value over spend) is undefined at zero spend; give a `budget` "
                          "above 0, or `fixed_costs`")
     backend, solver_notes = resolve_backend(settings.solver)

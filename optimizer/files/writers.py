@@ -77,13 +77,14 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         os.chmod(tmp, _mode_for(path))
         if held is None:
             os.replace(tmp, path)
-        else:
-            held.append((Path(tmp), path))
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if held is None and os.path.exists(tmp):
+    except BaseException as exc:  # an error or Ctrl-C while writing: no temporary stays behind
+        if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+    if held is not None:
+        held.append((Path(tmp), path))
     return path
 
 
@@ -212,7 +213,7 @@ def check_target(path: str | Path | None, inputs: Iterable[str | Path] = ()) -> 
 def _check_file(path: Path) -> None:
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name such as {path / 'plan.csv'}")
-    if path.exists() and not os.access(path, os.W_OK):
+    if path.exists() and not (os.access(path, os.W_OK) and path.stat().st_mode & 0o222):  # read-only, even for root
         raise OutputError(f"cannot write {path}: the file is read-only; make it writable or choose another name")
 
 

@@ -20,6 +20,7 @@ from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job
 from optimizer.report.charts import save_charts
 from optimizer.report.html import render_report
 from optimizer.report.text import format_comparison, format_frontier, format_result, format_run_line
+from optimizer.results.plan import plan_for_file
 from optimizer.whatif.batch import ScenarioRun, compare, describe_file, run_scenarios, scenario_summary
 from optimizer.whatif.frontier import frontier
 from optimizer.whatif.scenario import Scenario, load_source
@@ -38,7 +39,7 @@ def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_jso
     result = scenario.run(lp_file=lp_file)
     written = [lp_file] if lp_file is not None else []
     if result.ok and out is not None:
-        written.append(write_csv(result.to_frame(), out, decimal_comma=decimal_comma))
+        written.append(write_csv(plan_for_file(result.to_frame()), out, decimal_comma=decimal_comma))
     if summary_json is not None:
         summary = scenario_summary(ScenarioRun(source, scenario, result)) if _is_scenario(scenario) else (
             result.summary())
@@ -158,7 +159,7 @@ def _write_run(one: ScenarioRun, out_dir: Path, decimal_comma: bool, plot: Path 
     plan = out_dir / f"{one.name}.plan.csv"
     written, removed = [], None
     if one.result.ok:
-        written.append(write_csv(one.result.to_frame(), plan, decimal_comma=decimal_comma))
+        written.append(write_csv(plan_for_file(one.result.to_frame()), plan, decimal_comma=decimal_comma))
     elif remove_output(plan):  # an earlier run's plan must not stand beside this run's "no plan"
         removed = plan
     written.append(write_json(scenario_summary(one), out_dir / f"{one.name}.summary.json"))
