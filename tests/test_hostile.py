@@ -245,3 +245,38 @@ def test_ctrl_c_during_a_run_exits_130_and_leaves_no_file(tmp_path):
     assert process.returncode == 130, stderr
     assert "Interrupted; nothing was written." in stderr and "Traceback" not in stderr + stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_names_a_spreadsheet_would_run_stay_exact_in_tables_read_back_and_escaped_in_the_plan(tmp_path):
+    """ltv -> set-ltv -> optimize with channels named "=cmd" and "-TV"."""
+    (tmp_path / "tx.csv").write_text("customer_id,date,amount\n" + "".join(
+        f"k{k},2024-0{1 + k % 3}-0{1 + k % 7},{10 + k}\nk{k},2024-05-0{1 + k % 5},{5 + k}\n" for k in range(12)))
+    (tmp_path / "acq.csv").write_text("customer_id,channel\n" + "".join(
+        f"k{k},{'=cmd' if k % 2 else '-TV'}\n" for k in range(12)))
+    (tmp_path / "channels.csv").write_text("channel,spend,customers,ltv\n=cmd,100,10,1\n-TV,200,15,1\n")
+    steps = [("ltv", "tx.csv", "--acquisition", "acq.csv", "--model", "simple", "--out", "ltv.csv"),
+             ("set-ltv", "channels.csv", "ltv.csv", "--out", "with-ltv.csv"),
+             ("optimize", "with-ltv.csv", "--out", "plan.csv")]
+    for step in steps:
+        result = run(*[tmp_path / a if a.endswith(".csv") else a for a in step])
+        assert result.exit_code == 0, result.output
+        assert "no LTV for" not in result.output
+    ltv = pd.read_csv(tmp_path / "ltv.csv").set_index("channel")["ltv"]
+    table = pd.read_csv(tmp_path / "with-ltv.csv").set_index("channel")["ltv"]
+    plan = pd.read_csv(tmp_path / "plan.csv").set_index("channel")["ltv"]
+    assert set(ltv.index) == set(table.index) == {"=cmd", "-TV"}
+    assert table.to_dict() == pytest.approx(ltv.to_dict())
+    assert plan.to_dict() == pytest.approx({"'" + name: value for name, value in ltv.items()})
+
+
+def test_attribution_tables_read_back_keep_names_and_spreadsheet_files_escape_them(tmp_path):
+    (tmp_path / "p.csv").write_text("path,total_conversions,total_conversion_value,total_null\n"
+                                    "=cmd > -TV,3,300,2\n-TV,2,100,5\n")
+    (tmp_path / "spend.csv").write_text("channel,spend\n=cmd,100\n-TV,200\n")
+    result = run("attribute", tmp_path / "p.csv", "--spend", tmp_path / "spend.csv", "--out", tmp_path / "t.csv",
+                 "--compare-models", tmp_path / "m.csv", "--stats-dir", tmp_path / "stats")
+    assert result.exit_code == 0, result.output
+    assert set(pd.read_csv(tmp_path / "t.csv").channel) == {"=cmd", "-TV"}
+    assert set(pd.read_csv(tmp_path / "m.csv").channel) == {"'=cmd", "'-TV"}
+    transitions = pd.read_csv(tmp_path / "stats" / "transitions.csv")
+    assert "'=cmd" in set(transitions["from"]) and "'-TV" in transitions.columns and "=cmd" not in transitions.columns
