@@ -40,8 +40,8 @@ def flag(name: str) -> str:
 
 
 # The settings of a plan: declared once (their meaning in optimizer/model/settings.py), shared by every
-# command that solves; the budget is text here because it may be relative (-20%).
-SETTINGS = {name: (str | None if name == "budget" else _optional(kind), typer.Option(
+# command that solves; budgets and dimensions are text here (-20%, market:NO=1200000, market,period).
+SETTINGS = {name: (str | None if name in ("budget", "dims", "budgets") else _optional(kind), typer.Option(
     help=render(SETTING_HELP[name], flag),
     rich_help_panel="Plan settings")) for name, kind in get_type_hints(Settings).items() if name in SETTING_HELP}
 
@@ -91,8 +91,7 @@ def solves(command):
 
     @functools.wraps(command)
     def run(**kwargs):
-        given = {name: getattr(kwargs[name], "value", kwargs[name]) for name in SETTINGS
-                 if kwargs.get(name) is not None}
+        given = {n: getattr(kwargs[n], "value", kwargs[n]) for n in SETTINGS if kwargs.get(n) is not None}
         return command(settings=given, **{k: v for k, v in kwargs.items() if k not in SETTINGS})
 
     del run.__wrapped__  # Typer must read the signature below, not the command's own
@@ -164,8 +163,7 @@ def input_file(help: str, metavar: str, kind=Path):
 Source = input_file("A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and "
                     "curves) or a scenario file (TOML).", "CHANNELS.csv|SCENARIO.toml")
 Scenarios = input_file("Scenario files (TOML); see scenarios/.", "SCENARIO.toml...", list[Path])
-Plot = option(Path | None, "Write charts here (PNG and SVG): allocation, response curves, frontier.",
-              file_okay=False, metavar="FOLDER")
+Plot = option(Path | None, "Charts (PNG, SVG): allocation, curves, frontier, draws.", file_okay=False, metavar="FOLDER")
 Quiet = option(bool, "Print nothing but errors and the files written.", "--quiet", "-q")
 DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")
 
@@ -198,6 +196,8 @@ def optimize(
                     metavar="FILE.lp") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
+    pivot: option(Path | None, "A plan over cells (market, period columns): write its spend per channel, market and "
+                               "period here (NAME.by_channel.csv, ...).", file_okay=False, metavar="FOLDER") = None,
     quiet: Quiet = False,
 ) -> None:
     """Recommend spend per channel that maximizes LTV:CAC (or another objective) under the budget.
@@ -205,7 +205,7 @@ def optimize(
     Exit codes: 0 a plan was found, 1 bad input, 2 bad options, 3 no plan keeps every rule.
     """
     finish(optimizer.plan_job(source, settings, out=out, summary_json=summary_json, lp_file=lp_file,
-                              decimal_comma=decimal_comma, plot=plot), quiet)
+                              decimal_comma=decimal_comma, plot=plot, pivot=pivot), quiet)
 
 
 @command(plan=True)
@@ -247,7 +247,6 @@ def frontier_command(
     start: option(str, "Lowest budget: a number or a change of today's total (-50%).", "--from") = "-50%",
     stop: option(str, "Highest budget: a number or a change (+50%).", "--to") = "+50%",
     steps: option(int, "Number of budgets, evenly spaced, ends included.", min=2, max=2000) = 21,
-    target: option(float, "Mark the budget where the best LTV:CAC crosses this.") = 3.0,
     out: out_file("Write every point (with each channel's spend) to this CSV.") = None,
     decimal_comma: DecimalComma = False,
     plot: Plot = None,
@@ -255,8 +254,8 @@ def frontier_command(
 ) -> None:
     """The efficient frontier: the best value, customers and LTV:CAC for each budget in a range."""
     with progress(steps, "budgets", quiet) as bar:
-        job = optimizer.frontier_job(source, settings, start, stop, steps, target, out=out, plot=plot,
-                                     decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
+        job = optimizer.frontier_job(source, settings, start, stop, steps, settings.get("target", 3.0), out=out,
+                                     plot=plot, decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
     echo(job.text, quiet)
     wrote(job.written, quiet)
 
@@ -343,6 +342,7 @@ def attribute_command(
                   dir_okay=False) = None,
     ltv: option(Path | None, "LTV per channel (channel, ltv), instead of attributed value per customer.",
                 exists=True, dir_okay=False) = None,
+    bootstrap: option(int, "Resample the journeys N times: a 90 % interval of each channel's customers.", min=0) = 0,
     out: out_file("Write the channel table (with --spend) or the attribution.") = None,
     compare_models: option(Path | None, "Write every model's attributed conversions side by side here.",
                            dir_okay=False, metavar="FILE.csv") = None,
@@ -362,9 +362,10 @@ def attribute_command(
     """Attribute conversions to channels from customer journeys, and write the optimizer's channel table."""
     job = optimizer.attribute_job(
         journeys, model.value, order, sep=sep, weights=weights, half_life_days=half_life, lookback_days=lookback,
-        collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, compare_models=compare_models,
-        stats_dir=stats_dir, columns=dict(customer_col=customer_col, time_col=time_col, channel_col=channel_col,
-                                          conversion_col=conversion_col, value_col=value_col))
+        collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, bootstrap=bootstrap, stats_dir=stats_dir,
+        compare_models=compare_models, columns=dict(customer_col=customer_col, time_col=time_col,
+                                                    channel_col=channel_col, conversion_col=conversion_col,
+                                                    value_col=value_col))
     echo(job.text)
     echo(job.notes, err=True)
     wrote(job.written)

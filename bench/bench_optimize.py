@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from optimizer import optimize, read_channels
+from optimizer import GroupRule, optimize, read_channels
 
 
 def instance(n: int, seed: int = 0) -> pd.DataFrame:
@@ -55,6 +55,13 @@ def slsqp(frame: pd.DataFrame) -> tuple[float, float, float]:
     return float(ltv @ curves.customers(x)), seconds, float(budget - x.sum())
 
 
+def group_caps(frame: pd.DataFrame) -> list[GroupRule]:
+    """10 groups of every tenth channel: even ones capped at today's spend, odd ones at 10.5 % of the budget."""
+    names, spend = list(frame.channel), frame.spend.to_numpy()
+    return [GroupRule(f"group {g}", tuple(names[g::10]), max_spend=float(spend[g::10].sum()) if g % 2 == 0 else None,
+                      max_share=0.105 if g % 2 else None) for g in range(10)]
+
+
 def timed(repeats: int, **kwargs) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeats):
@@ -66,7 +73,7 @@ def timed(repeats: int, **kwargs) -> tuple[float, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     print(f"{'n':>5} {'case':<28} {'median s':>9} {'gap':>9}   {'SLSQP s':>8} {'SLSQP/ours':>11} {'unspent':>9}")
@@ -78,6 +85,8 @@ def main() -> None:
             "value, exact (LP)": dict(objective="value", method="lp"),
             "ratio, at-most, fixed costs": dict(budget_mode="at-most", fixed_costs=fixed),
             "value, binding min-ratio (LP)": dict(objective="value", budget_mode="at-most", min_ratio=None),
+            "value, 10 group caps": dict(objective="value", rules=group_caps(frame)),
+            "value, 10 group caps (LP)": dict(objective="value", rules=group_caps(frame), method="lp"),
         }
         for name, kw in cases.items():
             if kw.get("min_ratio", 0) is None:  # a floor halfway between the value plan's ratio and the best

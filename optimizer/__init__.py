@@ -36,6 +36,9 @@ _API = {
     "Result": "optimizer.results.result",
     "Portfolio": "optimizer.results.result",
     "RuleCheck": "optimizer.results.result",
+    "Uncertainty": "optimizer.uncertainty.summary",
+    "PriceOfSafety": "optimizer.uncertainty.summary",
+    "read_draws": "optimizer.uncertainty.table",
     "load_scenario": "optimizer.whatif.scenario",
     "load_source": "optimizer.whatif.scenario",
     "run_scenarios": "optimizer.whatif.batch",
@@ -80,6 +83,7 @@ __all__ = [
     "OutputError",
     "Payback",
     "Portfolio",
+    "PriceOfSafety",
     "RatioRule",
     "Result",
     "RuleCheck",
@@ -87,6 +91,7 @@ __all__ = [
     "SolverError",
     "Status",
     "Timeline",
+    "Uncertainty",
     "UsageError",
     "__version__",
     "analyze",
@@ -108,6 +113,7 @@ __all__ = [
     "payback_from_timeline",
     "plan_job",
     "read_channels",
+    "read_draws",
     "read_timeline",
     "report_job",
     "run_job",
@@ -153,6 +159,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the names __getattr__ loads
     from optimizer.results.payback import Payback
     from optimizer.results.result import Portfolio, Result, RuleCheck
     from optimizer.solve.backends import solver_report
+    from optimizer.uncertainty.summary import PriceOfSafety, Uncertainty
+    from optimizer.uncertainty.table import read_draws
     from optimizer.whatif.batch import compare, describe_file, run_scenarios
     from optimizer.whatif.frontier import frontier
     from optimizer.whatif.scenario import load_scenario, load_source

@@ -224,11 +224,12 @@ def test_ltv_command_writes_a_table_that_set_ltv_puts_into_the_channel_table(tmp
     assert result.exit_code == 0, result.output
     assert "90% interval" in result.stdout and "returns" in result.stdout
     ltv = pd.read_csv(out)
-    assert {"channel", "ltv", "ltv_low", "ltv_high", "fit"} <= set(ltv.columns)
+    assert {"channel", "ltv", "ltv_low", "ltv_high", "fit"} <= set(ltv.columns) and (ltv.interval_level == 0.9).all()
     result = run("set-ltv", root / "channels.csv", out, "--out", channels)
     assert result.exit_code == 0 and "no LTV for 'Connected TV'" in result.stderr
     merged = pd.read_csv(channels).set_index("channel")
     assert merged.loc["TV", "ltv"] == pytest.approx(ltv.set_index("channel").loc["TV", "ltv"])
+    assert merged.loc["TV", "ltv_high"] == pytest.approx(ltv.set_index("channel").loc["TV", "ltv_high"])
     assert run("optimize", channels, "-q").exit_code == 0
 
 

@@ -113,7 +113,7 @@ def test_a_time_limit_gives_a_marked_plan_with_its_gap_or_a_clear_error():
     try:  # the limit is a total for the whole solve; 0.2 s is far too short for 100 channels
         result = optimize(instance(100), objective="value", time_limit=0.2)
     except SolverError as exc:  # no plan at all by then: the message says what to do
-        assert "`time_limit`" in str(exc)
+        assert "`time_limit`" in str(exc)  # the command line shows it as --time-limit
         return
     if result.status == "optimal":  # a machine fast enough to prove it in time
         assert result.gap <= 1e-4

@@ -9,6 +9,12 @@ well; what the data supports is the curve inside that range, which is why the ra
 With ``adstock`` = d, spend carries over: effective spend a_t = x_t + d * a_{t-1}; curves are
 fitted on a and reported for steady per-period spend x, where a = x / (1 - d). A plan that goes far
 beyond the observed spend is flagged by the optimizer.
+
+Intervals: the fit's parameters are estimated in logs, with covariance s^2 (J'J)^-1 from the
+Jacobian J at the optimum and s^2 = RSS / (n - k). Each written interval is lognormal at ``level``:
+the customers at the current spend (delta method), the elasticity (at most 1), max_customers and the
+Hill shape (at most 10). They are marginal intervals: the correlation between a curve's parameters is
+not carried into the channel table.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ from optimizer.files.ranges import AMOUNT, Allowed, check_number
 from optimizer.files.tables import read_table
 from optimizer.model.choices import CurveKind
 from optimizer.model.curves import customers_of
+from optimizer.model.intervals import LEVEL_COLUMN, UPPER, z_of
 
 ADSTOCK = Allowed(0.0, 1.0, high_open=True, words="in [0, 1), such as 0.3")
+LEVEL = Allowed(0.0, 1.0, low_open=True, high_open=True, words="a fraction such as 0.9 for 90 %")
 
 
 @dataclass(frozen=True)
@@ -56,11 +64,15 @@ def apply_adstock(spend: np.ndarray, decay: float) -> np.ndarray:
     return out
 
 
-def fit_curves(history: str | Path | pd.DataFrame, adstock: float = 0.0) -> CurveFits:
-    """Fit and choose each channel's curve from per-period rows (period, channel, spend, customers)."""
+def fit_curves(history: str | Path | pd.DataFrame, adstock: float = 0.0, level: float = 0.9) -> CurveFits:
+    """Fit and choose each channel's curve from per-period rows (period, channel, spend, customers); the
+    table holds intervals at ``level`` around the customers and the curve's parameters."""
     problem = check_number("adstock", adstock, ADSTOCK)
     if problem:
         raise UsageError(f"{problem}: the share of a period's spend that carries to the next one")
+    problem = check_number("interval_level", level, LEVEL)
+    if problem:
+        raise UsageError(problem)
     frame, ltv_given = _read(history)
     rows, candidates, data, notes = [], [], [], []
     for channel, group in frame.groupby("channel", sort=True):
@@ -74,9 +86,10 @@ def fit_curves(history: str | Path | pd.DataFrame, adstock: float = 0.0) -> Curv
         fits = [_fit(kind, a, y) for kind in CurveKind] if len(group) >= 4 else [_fit(CurveKind.linear, a, y)]
         fits = [f for f in fits if f is not None]
         for f in fits:
-            candidates.append({"channel": channel, **f})
+            candidates.append({"channel": channel, **{k: v for k, v in f.items() if not k.startswith("_")}})
         best = _choose(fits)
         rows.append(_row(channel, best, x, adstock, group, ltv_given))
+        rows[-1].update(_intervals(best, rows[-1], 1 - adstock, level))
     table = pd.DataFrame(rows)
     if not ltv_given:
         notes.append("the history has no ltv column: fill the ltv column of the table (see `ltvcac ltv` and "
@@ -101,10 +114,7 @@ def _fit(kind: CurveKind, a: np.ndarray, y: np.ndarray) -> dict | None:
               "hill": [np.log(2 * scale_y), np.log(np.median(a) + 1e-12), np.log(2.0)]}[kind]
 
     def params(theta):
-        p = np.exp(theta)
-        if kind == "power":
-            p[1] = min(p[1], 1.0)
-        return p
+        return _params(kind, theta)
 
     def residuals(theta):
         fitted = model_customers(kind, params(theta), a)
@@ -119,22 +129,63 @@ def _fit(kind: CurveKind, a: np.ndarray, y: np.ndarray) -> dict | None:
     rss = float(np.sum(res.fun**2))
     n, k = len(y), len(starts)
     total = float(np.sum((y - y.mean()) ** 2))
+    try:
+        cov = np.linalg.inv(res.jac.T @ res.jac) * rss / (n - k) if n > k else None
+    except np.linalg.LinAlgError:
+        cov = None
     return {"curve": kind.value, "aic": n * np.log(max(rss, 1e-300) / n) + 2 * k,
             "r2": 1 - float(np.sum((y - fitted) ** 2)) / total if total > 0 else float("nan"),
-            "p1": p[0], "p2": p[1] if k > 1 else np.nan, "p3": p[2] if k > 2 else np.nan}
+            "p1": p[0], "p2": p[1] if k > 1 else np.nan, "p3": p[2] if k > 2 else np.nan, "_theta": res.x, "_cov": cov}
+
+
+def _params(kind: CurveKind | str, theta: np.ndarray) -> np.ndarray:
+    """A curve's parameters from the log-parameters the fit works in (an elasticity at most 1)."""
+    p = np.exp(theta)
+    if kind == "power":
+        p[1] = min(p[1], 1.0)
+    return p
+
+
+def _steady(kind: str, p: np.ndarray, keep: float) -> np.ndarray:
+    """Parameters on effective spend restated for steady per-period spend (effective = spend / keep)."""
+    if kind == "linear":
+        return np.array([p[0] / keep])
+    if kind == "power":
+        return np.array([p[0] * keep ** -p[1], p[1]])
+    return np.array([p[0], p[1] * keep, *p[2:3]])  # saturating and hill: the scale shrinks by the carry-over
+
+
+def _intervals(fit: dict, row: dict, keep: float, level: float) -> dict:
+    """Lognormal intervals at ``level`` around the row's customers and the curve's own parameters."""
+    cov, theta, kind = fit["_cov"], fit["_theta"], fit["curve"]
+    if cov is None or not np.isfinite(cov).all() or not row["customers"] > 0:
+        return {}
+    z, se = z_of(level), np.sqrt(np.clip(np.diag(cov), 0.0, None))
+
+    def log_customers(t):
+        return np.log(model_customers(kind, _steady(kind, _params(kind, t), keep), np.array([row["spend"]]))[0])
+
+    steps = np.eye(len(theta)) * 1e-6
+    grad = np.array([(log_customers(theta + h) - log_customers(theta - h)) / 2e-6 for h in steps])
+    spread = {"customers": float(np.sqrt(max(grad @ cov @ grad, 0.0)))}
+    if kind == "power":
+        spread["elasticity"] = se[1]
+    if kind in ("saturating", "hill"):
+        spread["max_customers"] = se[0]
+    if kind == "hill":
+        spread["shape"] = se[2]
+    out = {LEVEL_COLUMN: level}
+    for q, s in spread.items():
+        out[f"{q}_low"] = row[q] * np.exp(-z * s)
+        out[f"{q}_high"] = min(row[q] * np.exp(z * s), UPPER.get(q, np.inf))
+    return out
 
 
 def _row(channel: str, fit: dict, x: np.ndarray, decay: float, group: pd.DataFrame, ltv_given: bool) -> dict:
     """The chosen fit in the channel table's terms, for steady per-period spend."""
     kind, keep = fit["curve"], 1 - decay
     spend = float(x[-1])
-    p = np.array([fit["p1"], fit["p2"], fit["p3"]])
-    if kind == "linear":
-        steady = np.array([p[0] / keep])
-    elif kind == "power":
-        steady = np.array([p[0] * keep ** -p[1], p[1]])
-    else:  # saturating and hill: the scale shrinks by the carry-over
-        steady = np.array([p[0], p[1] * keep, p[2]])
+    steady = _steady(kind, np.array([fit["p1"], fit["p2"], fit["p3"]]), keep)
     customers = float(model_customers(kind, steady, np.array([spend]))[0])
     row = {"channel": channel, "spend": spend, "customers": customers,
            "ltv": float(group["ltv"].mean()) if ltv_given else np.nan, "curve": kind,

@@ -19,6 +19,7 @@ from optimizer.files.writers import (
 from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job
 from optimizer.report.charts import save_charts
 from optimizer.report.html import render_report
+from optimizer.report.pivots import pivots
 from optimizer.report.text import format_comparison, format_frontier, format_result, format_run_line
 from optimizer.results.plan import plan_for_file
 from optimizer.whatif.batch import ScenarioRun, compare, describe_file, run_scenarios, scenario_summary
@@ -30,11 +31,14 @@ REPORTS = Path("out")  # where a report goes when no --out is given
 
 @together()
 def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_json: Path | None = None,
-             lp_file: Path | None = None, decimal_comma: bool = False, plot: Path | None = None) -> Job:
-    """Solve one channel table or scenario and write the plan, its summary, its LP model and charts."""
+             lp_file: Path | None = None, decimal_comma: bool = False, plot: Path | None = None,
+             pivot: Path | None = None) -> Job:
+    """Solve one channel table or scenario and write the plan, its summary, its LP model, charts and (for a
+    plan over cells) its pivots per channel and dimension."""
     for target in (out, summary_json, lp_file):
         check_target(target, [source])
     check_folder(plot)
+    check_folder(pivot)
     scenario = load_source(source, overrides)
     result = scenario.run(lp_file=lp_file)
     written = [lp_file] if lp_file is not None else []
@@ -46,7 +50,17 @@ def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_jso
         written.append(write_json(summary, summary_json))
     if plot is not None and result.ok:
         written += save_charts(plot, result)
+    if pivot is not None and result.ok:
+        written += write_pivots(result, pivot, scenario.name, decimal_comma)
     return Job(_scenario_text(scenario) + format_result(result), tuple(written), result)
+
+
+def write_pivots(result, folder: Path, stem: str, decimal_comma: bool = False) -> list[Path]:
+    """STEM.by_channel.csv, STEM.by_market.csv, ... for a plan over cells (nothing for channels)."""
+    tables = pivots(result.plan)
+    if tables:
+        prepare_folder(folder)
+    return [write_csv(t, folder / f"{stem}.by_{dim}.csv", decimal_comma=decimal_comma) for dim, t in tables.items()]
 
 
 @together()
@@ -163,6 +177,8 @@ def _write_run(one: ScenarioRun, out_dir: Path, decimal_comma: bool, plot: Path 
     elif remove_output(plan):  # an earlier run's plan must not stand beside this run's "no plan"
         removed = plan
     written.append(write_json(scenario_summary(one), out_dir / f"{one.name}.summary.json"))
+    if one.result.ok:
+        written += write_pivots(one.result, out_dir, one.name, decimal_comma)
     if plot is not None and one.result.ok:
         written += save_charts(plot, one.result, stem=one.name)
     return written, removed

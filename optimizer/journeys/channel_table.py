@@ -16,13 +16,17 @@ from optimizer.files.numbers import parse_numbers
 from optimizer.files.ranges import SIGNED
 from optimizer.files.tables import read_table
 from optimizer.model.channels import NUMERIC
+from optimizer.model.intervals import LEVEL_COLUMN, carry_ltv_intervals
 
 
 def channel_table(attributed: pd.DataFrame, spend: str | Path | pd.DataFrame,
-                  ltv: str | Path | pd.DataFrame | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+                  ltv: str | Path | pd.DataFrame | None = None, intervals: pd.DataFrame | None = None
+                  ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The optimizer's channel table: spend from ``spend``, customers = attributed conversions, ltv.
 
-    Columns of the spend table other than channel and spend (curve, elasticity, limits...) are kept.
+    Columns of the spend table other than channel and spend (curve, elasticity, limits...) are kept;
+    ``intervals`` (channel, customers_low, customers_high, interval_level: a bootstrap's) and an LTV
+    table's ltv_low and ltv_high are carried in.
     """
     spend_frame, label = _numeric(spend, NUMERIC)
     problems = [Problem(f"column {c!r} is missing", column=c) for c in ("channel", "spend") if c not in spend_frame]
@@ -36,12 +40,18 @@ def channel_table(attributed: pd.DataFrame, spend: str | Path | pd.DataFrame,
     table["ltv"] = np.where(table["customers"] > 0, value / table["customers"].where(table["customers"] > 0), np.nan)
     notes = [f"{c!r} has attributed conversions but no spend row; left out" for c in got.index
              if c not in set(table["channel"]) and got.loc[c, "conversions"] > 0]
+    if intervals is not None:
+        by = intervals.set_index("channel")
+        for column in ("customers_low", "customers_high", LEVEL_COLUMN):
+            table[column] = table["channel"].map(by[column]).where(table["customers"] > 0)
     if ltv is not None:
-        joined, ltv_label = _numeric(ltv, ("ltv",))
+        joined, ltv_label = _numeric(ltv, ("ltv", "ltv_low", "ltv_high", LEVEL_COLUMN))
         if "channel" not in joined or "ltv" not in joined:
             raise InputError(ltv_label, [Problem("needs the columns channel and ltv", column="ltv")])
         values = dict(zip(joined["channel"].astype(str).str.strip(), joined["ltv"], strict=True))
         table["ltv"] = [values.get(c, v) for c, v in zip(table["channel"], table["ltv"], strict=True)]
+        table, carried = carry_ltv_intervals(table, joined)
+        notes += carried
     empty = table["ltv"].isna() | (table["customers"] == 0)
     notes += [f"{c!r} got no attributed conversions" for c in table.loc[table["customers"] == 0, "channel"]]
     table.loc[empty & table["ltv"].isna(), "ltv"] = 0.0

@@ -110,8 +110,9 @@ def estimate_ltv(purchases: Purchases, acquisition: pd.Series, settings: LtvSett
     if settings.margin == 1:
         notes += ("the margin is 1, so these values are revenue, not gross margin; set the margin (such as 0.3 "
                   "for 30 %) to value customers by what they earn",)
-    return LtvResult(pd.DataFrame(rows), settings, (*purchases.notes, *notes),
-                     timeline_frame(curves, settings.unit.value))
+    table = pd.DataFrame(rows)
+    table.insert(table.columns.get_loc("ltv_high") + 1, "interval_level", settings.confidence)  # set-ltv carries it
+    return LtvResult(table, settings, (*purchases.notes, *notes), timeline_frame(curves, settings.unit.value))
 
 
 def discount_factors(settings: LtvSettings) -> tuple[np.ndarray, np.ndarray]:

@@ -14,13 +14,15 @@ from optimizer.files.ranges import POSITIVE
 from optimizer.files.tables import read_table
 from optimizer.ltv.timeline import read_timeline, value_columns
 from optimizer.model.channels import read_channels
+from optimizer.model.intervals import LEVEL_COLUMN, carry_ltv_intervals
 from optimizer.model.timeline import timeline_columns
 
 
 def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.DataFrame,
             timeline: str | Path | pd.DataFrame | None = None, months: str | list[float] | None = None
             ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """The channel table with its ``ltv`` column taken from an LTV table (channel, ltv), and with
+    """The channel table with its ``ltv`` column (and interval, when the LTV table has ``ltv_low`` and
+    ``ltv_high``) taken from an LTV table (channel, ltv), as ``ltvcac ltv`` writes it, and with
     ``timeline`` (as ``ltvcac ltv --timeline`` writes) its value_<N>m columns at ``months``.
 
     Returns the table in input columns and notes on channels that did not match.
@@ -51,6 +53,10 @@ def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.Data
     notes = [f"no LTV for {c!r}: its ltv is kept" for c in table["channel"] if c not in values]
     notes += [f"{c!r} in the LTV table is not a channel of the table; ignored" for c in values if c not in known]
     table["ltv"] = [values.get(c, v) for c, v in zip(table["channel"], table["ltv"], strict=True)]
+    numbers = pd.DataFrame({"channel": names, "ltv": ltv, **{c: parse_numbers(frame[c], source.decimal) for c in
+                                                              ("ltv_low", "ltv_high", LEVEL_COLUMN) if c in frame}})
+    table, carried = carry_ltv_intervals(table, numbers)
+    notes = [*notes, *carried]
     if timeline is not None:
         table, more = _with_timeline(table, timeline, months)
         notes += more

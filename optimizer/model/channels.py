@@ -16,22 +16,18 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
-from optimizer.files.numbers import parse_flag, parse_number
-from optimizer.files.ranges import SIGNED
 from optimizer.files.tables import TextTable, read_table
-from optimizer.model.choices import CurveKind, values
+from optimizer.model.cells import SEP, CellIndex, dimension_columns
+from optimizer.model.channel_rows import DEFAULT_CURVE, NUMERIC, RowParser
 from optimizer.model.curves import Curves, fit_through_point, make_curves
-from optimizer.model.timeline import Timeline, check_max_payback, check_row, column_month, misnamed, timeline_columns
+from optimizer.model.intervals import INTERVAL_COLUMNS, LEVEL_COLUMN
+from optimizer.model.timeline import Timeline, column_month, misnamed, timeline_columns
 
-DEFAULT_CURVE = CurveKind.linear.value
-CURVE_KINDS = values(CurveKind)
 REQUIRED = ("channel", "spend", "ltv")
-NUMERIC = ("spend", "customers", "cac", "ltv", "min_spend", "max_spend", "elasticity",
-           "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
-           "max_payback", "organic_customers")
 KNOWN = (*REQUIRED, "customers", "cac", "min_spend", "max_spend", "locked", "curve", "elasticity",
          "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
-         "observed_min_spend", "r2", "periods", "max_payback", "organic_customers")  # and value_<N>m (timeline)
+         "observed_min_spend", "r2", "periods", "max_payback", "organic_customers",  # and value_<N>m (timeline)
+         "market", "period", *INTERVAL_COLUMNS, LEVEL_COLUMN)
 
 
 @dataclass(frozen=True)
@@ -55,6 +51,8 @@ class Channels:
     timeline: Timeline | None = None  # cumulative value per customer by month (value_<N>m columns)
     max_payback: np.ndarray | None = None  # the channel's longest average payback, in months (NaN: none)
     organic: np.ndarray | None = None  # customers the channel brings at zero spend (brand search)
+    cells: CellIndex | None = None  # channel and dimension values per row, when the table has dimensions
+    intervals: pd.DataFrame | None = None  # interval columns and their level, one row per channel (None: none)
 
     def __post_init__(self) -> None:
         for name in ("min_buy_in", "observed_max", "max_payback"):
@@ -77,22 +75,25 @@ class Channels:
         })
 
 
-def read_channels(source: str | Path | pd.DataFrame, name: str = "<DataFrame>") -> Channels:
+def read_channels(source: str | Path | pd.DataFrame, name: str = "<DataFrame>",
+                  dims: tuple[str, ...] | None = None) -> Channels:
     """Read and validate a channel table from a CSV or Parquet file, or a DataFrame.
 
-    ``name`` is how messages refer to a DataFrame.
+    ``name`` is how messages refer to a DataFrame. ``dims`` names the dimension columns (default:
+    ``market`` and ``period`` where present); with them each row is a cell, named "TV / NO / 2027-03".
 
     Raises
     ------
     InputError
         With every problem found (missing or misspelt columns, bad cells, duplicates, ...).
     """
-    return channels_from_table(read_table(source, name))
+    return channels_from_table(read_table(source, name), dims)
 
 
-def channels_from_table(table: TextTable) -> Channels:
-    """Validate a :class:`TextTable` as a channel table."""
-    problems = _column_problems(table)
+def channels_from_table(table: TextTable, dims: tuple[str, ...] | None = None) -> Channels:
+    """Validate a :class:`TextTable` as a channel table (with dimension columns ``dims``)."""
+    dims = dimension_columns(table.frame.columns, dims)
+    problems = _column_problems(table, dims)
     if problems:
         raise InputError(table.source, problems)
     if table.frame.empty:
@@ -100,24 +101,25 @@ def channels_from_table(table: TextTable) -> Channels:
     rows, problems = [], []
     seen: dict[str, int] = {}
     for pos, record in enumerate(table.frame.to_dict("records")):
-        row = _Row(table, pos, record)
-        rows.append(row.parse())
+        row = RowParser(table, pos, record)
+        rows.append(row.parse(dims))
         problems.extend(row.problems)
-        name = rows[-1]["channel"]
-        if name and name in seen:
-            row.problem("channel", f"duplicate channel name (first on line {seen[name]}); "
+        name = SEP.join([rows[-1]["channel"], *rows[-1]["dims"]])
+        if rows[-1]["channel"] and name in seen:
+            what = "cell" if dims else "channel name"
+            row.problem("channel", f"duplicate {what} {name!r} (first on line {seen[name]}); "
                         "merge the rows or rename one")
             problems.append(row.problems[-1])
         seen.setdefault(name, row.line)
     if problems:
         raise InputError(table.source, problems)
-    return _assemble(rows, table)
+    return _assemble(rows, table, dims)
 
 
-def _column_problems(table: TextTable) -> list[Problem]:
+def _column_problems(table: TextTable, dims: tuple[str, ...] = ()) -> list[Problem]:
     columns = list(table.frame.columns)
     problems = [Problem(f"required column {c!r} is missing; add it to the header", column=c)
-                for c in REQUIRED if c not in columns]
+                for c in (*REQUIRED, *dims) if c not in columns]
     if "customers" not in columns and "cac" not in columns:
         problems.append(Problem("needs a 'customers' or a 'cac' column (customers acquired at the "
                                 "current spend, or spend per customer)"))
@@ -127,7 +129,8 @@ def _column_problems(table: TextTable) -> list[Problem]:
         if misnamed(column):
             problems.append(Problem(f"unknown column {column!r}; value timeline columns are named value_<N>m for N "
                                     "months after acquisition, such as value_12m", column=column))
-        if column in KNOWN or column_month(column) is not None or _repeat_of(column) in columns or misnamed(column):
+        if (column in KNOWN or column in dims or column_month(column) is not None or _repeat_of(column) in columns
+                or misnamed(column)):
             continue
         close = difflib.get_close_matches(column, KNOWN, n=1, cutoff=0.75)
         if close and close[0] not in columns:
@@ -145,158 +148,7 @@ def _repeat_of(column: str) -> str | None:
     return match.group(1) if match else None
 
 
-class _Row:
-    """Parses one row, collecting its problems instead of stopping at the first."""
-
-    def __init__(self, table: TextTable, pos: int, record: dict):
-        self.table, self.record, self.problems = table, record, []
-        self.line = table.line(pos)
-        name = record.get("channel")
-        self.name = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name).strip()
-
-    def problem(self, column: str | None, message: str) -> None:
-        self.problems.append(Problem(message, self.line, self.name or None, column, self.table.line_word))
-
-    def number(self, column: str) -> float | None:
-        cell = self.record.get(column)
-        try:
-            value = parse_number(cell, self.table.decimal)
-        except ValueError:
-            example = "125000,50" if self.table.decimal == "," else "125000.50"
-            self.problem(column, f"{str(cell)!r} is not a number; write a plain number such as {example}")
-            return None
-        if value is not None and SIGNED.bad([value])[0]:
-            shown = f"{value:g} is too large to plan with" if np.isfinite(value) else f"{cell!r} is not a finite number"
-            self.problem(column, f"{shown}; it must be {SIGNED} (check the units)")
-            return None
-        return value
-
-    def parse(self) -> dict:
-        if not self.name:
-            self.problem("channel", "the channel name is empty; give every row a name")
-        v = {c: self.number(c) for c in NUMERIC}
-        v["channel"] = self.name
-        v["locked"] = self._locked()
-        v["curve"] = self._curve()
-        for column in ("spend", "customers", "min_spend", "max_spend", "ltv", "ref_customers", "min_buy_in",
-                       "organic_customers"):
-            if v[column] is not None and v[column] < 0:
-                self.problem(column, f"{v[column]:g} is negative; it must be 0 or more")
-                v[column] = None
-        if v["spend"] is None and "spend" not in self._bad_columns():
-            self.problem("spend", "the current spend is missing; write 0 for a channel to test")
-        self._check_customers(v)
-        self._check_limits(v)
-        self._check_curve(v)
-        self._timeline(v)
-        return v
-
-    def _timeline(self, v: dict) -> None:
-        """The value_<N>m cells: never negative, never falling; max_payback within them."""
-        cells = [(m, c, self.number(c)) for m, c in timeline_columns(self.record)]
-        v["timeline"] = cells
-        for column, message in check_row(cells):
-            self.problem(column, message)
-        message = check_max_payback(v["max_payback"], cells)
-        if message:
-            self.problem("max_payback", message)
-
-    def text(self, column: str) -> str:
-        """A text cell, lower-cased; blank for a missing cell (None or NaN)."""
-        cell = self.record.get(column)
-        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
-            return ""
-        return str(cell).strip().lower()
-
-    def _bad_columns(self) -> set[str]:
-        return {p.column for p in self.problems}
-
-    def _locked(self) -> bool:
-        flag = parse_flag(self.record.get("locked"))
-        if flag is None:
-            self.problem("locked", f"{self.text('locked')!r} is not true or false; "
-                         "write true to keep the current spend")
-            return False
-        return flag
-
-    def _curve(self) -> str | None:
-        text = self.text("curve")
-        if not text:
-            return None
-        if text not in CURVE_KINDS:
-            close = difflib.get_close_matches(text, CURVE_KINDS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            self.problem("curve", f"unknown curve {text!r}; use one of {', '.join(CURVE_KINDS)}{hint}")
-        return text
-
-    def _check_customers(self, v: dict) -> None:
-        spend, customers, cac = v["spend"], v["customers"], v["cac"]
-        if cac is not None and cac <= 0:
-            self.problem("cac", f"{cac:g} is not a cost per customer; it must be above 0")
-            cac = v["cac"] = None
-        if customers is None and cac is not None and spend is not None:
-            v["customers"] = customers = spend / cac
-        elif customers is not None and cac is not None and spend:
-            if abs(spend / cac - customers) > 1e-6 * max(1.0, customers):
-                implied = spend / customers if customers else float("inf")
-                self.problem("cac", f"cac {cac:g} disagrees with spend / customers = {implied:g}; give one of the two")
-        if customers is None and not ({"customers", "cac"} & self._bad_columns()):
-            self.problem("customers", "customers (or cac) is missing for this channel")
-        if spend == 0 and customers:
-            self.problem("customers", f"{customers:g} customers at zero spend; set customers to 0 "
-                         "and describe the channel with ref_spend and ref_customers")
-
-    def _check_limits(self, v: dict) -> None:
-        lo, hi = v["min_spend"], v["max_spend"]
-        if lo is not None and hi is not None and lo > hi:
-            self.problem("min_spend", f"min_spend {lo:g} is above max_spend {hi:g}; swap or correct them")
-        buy_in = v["min_buy_in"]
-        if buy_in is not None and hi is not None and buy_in > hi:
-            self.problem("min_buy_in", f"min_buy_in {buy_in:g} is above max_spend {hi:g}; the channel could never run")
-        can_receive = not v["locked"] and hi != 0
-        if v["ltv"] is None and "ltv" not in self._bad_columns():
-            self.problem("ltv", "the lifetime value is missing")
-        elif v["ltv"] == 0 and can_receive:
-            self.problem("ltv", "ltv must be above 0 for a channel that can receive budget; "
-                         "give its value, or set locked=true or max_spend=0")
-
-    def _check_curve(self, v: dict) -> None:
-        kind = v["curve"] or DEFAULT_CURVE
-        spend, ref_s, ref_c = v["spend"], v["ref_spend"], v["ref_customers"]
-        if spend == 0:
-            if (ref_s is None or ref_c is None) and not (kind == "linear" and v["cac"]):
-                self.problem("ref_spend", "a channel with zero spend needs a reference point: give "
-                             "ref_spend and ref_customers (customers expected at that spend)")
-            elif ref_s is not None and ref_s <= 0:
-                self.problem("ref_spend", f"{ref_s:g} must be above 0")
-        elif ref_s is not None or ref_c is not None:
-            self.problem("ref_spend", "ref_spend and ref_customers are only for channels with zero "
-                         "current spend; this channel's curve passes through its current spend")
-        point = ref_c if spend == 0 else v["customers"]
-        if kind == "power":
-            e = v["elasticity"]
-            if e is None and "elasticity" not in self._bad_columns():
-                self.problem("elasticity", "a power curve needs an elasticity in (0, 1]")
-            elif e is not None and not 0 < e <= 1:
-                self.problem("elasticity", f"{e:g} is outside (0, 1]; above 1 returns would grow, "
-                             "at 0 spend would not matter")
-        if kind == "hill":
-            s = v["shape"]
-            if s is None and "shape" not in self._bad_columns():
-                self.problem("shape", "a hill curve needs its shape (1 or less: falling returns; above 1: S-shaped)")
-            elif s is not None and not 0 < s <= 10:
-                self.problem("shape", f"{s:g} is outside (0, 10]; 2 to 3 is a typical S-curve")
-        if kind in ("saturating", "hill"):
-            m = v["max_customers"]
-            if m is None and "max_customers" not in self._bad_columns():
-                self.problem("max_customers", f"a {kind} curve needs max_customers (the most "
-                             "customers any spend could bring)")
-            elif m is not None and point is not None and m <= point:
-                self.problem("max_customers", f"{m:g} must be above the customers at the reference "
-                             f"point ({point:g})")
-
-
-def _assemble(rows: list[dict], table: TextTable) -> Channels:
+def _assemble(rows: list[dict], table: TextTable, dims: tuple[str, ...] = ()) -> Channels:
     params, curve_names, customers = [], [], []
     defaulted = [r["channel"] for r in rows if r["curve"] is None]
     for r in rows:
@@ -319,9 +171,12 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
     if silent:
         notes.append(f"{_list(silent)} acquired no customers at the current spend; "
                      "the optimizer treats them as bringing none at any spend")
+    cells = CellIndex.from_values([r["channel"] for r in rows],
+                                  {d: [r["dims"][k] for r in rows] for k, d in enumerate(dims)}) if dims else None
     return Channels(
-        table=_canonical(rows),
-        names=tuple(r["channel"] for r in rows),
+        table=_canonical(rows, dims),
+        names=cells.names() if cells is not None else tuple(r["channel"] for r in rows),
+        cells=cells,
         spend=np.array([r["spend"] for r in rows], float),
         customers=np.array(customers, float),
         ltv=np.array([r["ltv"] for r in rows], float),
@@ -335,13 +190,14 @@ def _assemble(rows: list[dict], table: TextTable) -> Channels:
         organic=np.array([r["organic_customers"] or 0.0 for r in rows]),
         curve_names=tuple(curve_names),
         curves=make_curves(params),
+        intervals=_intervals(rows),
         source=table.source,
         notes=tuple(notes),
     )
 
 
-def _canonical(rows: list[dict]) -> pd.DataFrame:
-    """The rows in input columns, every zero-spend channel with its reference point."""
+def _canonical(rows: list[dict], dims: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows in input columns, every zero-spend channel with its reference point (and intervals, if any)."""
     out = []
     for r in rows:
         ref_s, ref_c = r["ref_spend"], r["ref_customers"]
@@ -353,12 +209,22 @@ def _canonical(rows: list[dict]) -> pd.DataFrame:
                     "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c,
                     "shape": r["shape"], "min_buy_in": r["min_buy_in"],
                     "observed_max_spend": r["observed_max_spend"], "max_payback": r["max_payback"],
-                    "organic_customers": r["organic_customers"], **{c: x for _m, c, x in r["timeline"]}})
+                    "organic_customers": r["organic_customers"], **{c: x for _m, c, x in r["timeline"]},
+                    **dict(zip(dims, r["dims"], strict=True))})
     timeline = [c for _m, c, _x in rows[0]["timeline"]] if rows else []
-    return pd.DataFrame(out, columns=["channel", *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
-                                      "locked", "curve", "elasticity", "max_customers", "ref_spend",
-                                      "ref_customers", "shape", "min_buy_in", "observed_max_spend", "max_payback",
-                                      "organic_customers", *timeline])
+    frame = pd.DataFrame(out, columns=["channel", *dims, *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
+                                       "locked", "curve", "elasticity", "max_customers", "ref_spend",
+                                       "ref_customers", "shape", "min_buy_in", "observed_max_spend", "max_payback",
+                                       "organic_customers", *timeline])
+    intervals = _intervals(rows)
+    return frame if intervals is None else pd.concat([frame, intervals], axis=1)
+
+
+def _intervals(rows: list[dict]) -> pd.DataFrame | None:
+    """The interval columns that any row fills, and the level column when given (None: no intervals)."""
+    frame = pd.DataFrame([{c: r[c] for c in (*INTERVAL_COLUMNS, LEVEL_COLUMN)} for r in rows], dtype=float)
+    frame = frame.loc[:, frame.notna().any()]
+    return None if frame.columns.difference([LEVEL_COLUMN]).empty else frame
 
 
 def _timeline(rows: list[dict]) -> Timeline:

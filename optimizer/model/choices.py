@@ -60,6 +60,13 @@ class CurveKind(StrEnum):
         return {"linear": 1, "power": 2, "saturating": 2, "hill": 3}[self.value]
 
 
+class RiskMeasure(StrEnum):
+    """How a risk-aware plan weighs the draws of uncertain inputs (``risk``)."""
+
+    expected = "expected"  # the mean over the draws
+    cvar = "cvar"  # the mean of the worst ALPHA share of the draws, written cvar:ALPHA
+
+
 class LtvModel(StrEnum):
     """How the lifetime value of a new customer is estimated."""
 

@@ -118,21 +118,8 @@ class Curves:
         hill = self.kind == HILL
         h = np.where(hill, self.p2, 1.0)
         s = np.where(hill, self.p3, 1.0)
-
-        def slope(x):
-            return marginal_of(CurveKind.hill, x, self.p1, h, s)
-
-        lo, hi = np.zeros(len(t)), h * 1.0
-        while True:  # grow the bracket until the marginal there is below t
-            above = hill & (slope(hi) > t) & (hi < 1e18)
-            if not above.any():
-                break
-            hi = np.where(above, hi * 4, hi)
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            higher = slope(mid) > t
-            lo, hi = np.where(higher, mid, lo), np.where(higher, hi, mid)
-        return np.where(t <= 0, np.inf, 0.5 * (lo + hi))
+        found = spend_where_slope_is(lambda x: marginal_of(CurveKind.hill, x, self.p1, h, s), t, h, hill)
+        return np.where(t <= 0, np.inf, found)
 
     def customers_along(self, i: int, x) -> np.ndarray:
         """Customers of channel ``i`` at each spend in ``x``."""
@@ -143,26 +130,51 @@ class Curves:
         return Curves(self.kind[index], self.p1[index], self.p2[index], self.p3[index])
 
 
+def spend_where_slope_is(slope, t: np.ndarray, start: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Per entry, the spend where a falling ``slope(x)`` (vectorized) comes down to ``t``, by bisection.
+
+    The bracket grows from [0, ``start``] until the slope at its top is below ``t`` (entries not
+    ``active`` are left alone), then halves to machine precision.
+    """
+    lo, hi = np.zeros(len(t)), np.asarray(start, float) * 1.0
+    while True:  # grow the bracket until the slope there is below t
+        above = active & (slope(hi) > t) & (hi < 1e18)
+        if not above.any():
+            break
+        hi = np.where(above, hi * 4, hi)
+    for k in range(200):
+        mid = 0.5 * (lo + hi)
+        higher = slope(mid) > t
+        lo, hi = np.where(higher, mid, lo), np.where(higher, hi, mid)
+        if k % 16 == 15 and np.all(hi - lo <= 4e-16 * hi):
+            break
+    return 0.5 * (lo + hi)
+
+
+def curves_through(kind, spend, customers, elasticity=1.0, max_customers=0.0, shape=1.0) -> Curves:
+    """Curves of kinds ``kind`` (codes of :class:`CurveKind`) through points (spend, customers), vectorized.
+
+    The caller has validated the inputs: ``spend > 0``, ``customers >= 0``, an elasticity in (0, 1]
+    for power curves and ``max_customers > customers`` for saturating and Hill ones. A point with
+    zero customers gives a curve that acquires no one, whatever its kind.
+    """
+    values = (kind, spend, customers, elasticity, max_customers, shape)
+    k, s, c, e, m, h = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, float)) for v in values))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        p1 = np.select([k == LINEAR, k == POWER], [c / s, c / np.power(s, e)], m)
+        p2 = np.select([k == POWER, k == SATURATING, k == HILL],
+                       [e, -s / np.log1p(-c / m), s * np.power(m / c - 1, 1 / h)], 0.0)
+    none = c <= 0
+    return Curves(np.where(none, LINEAR, k).astype(np.int8), np.where(none, 0.0, p1), np.where(none, 0.0, p2),
+                  np.where(none | (k != HILL), 1.0, h))
+
+
 def fit_through_point(kind: CurveKind | str, spend: float, customers: float, elasticity: float = 1.0,
                       max_customers: float = 0.0, shape: float = 1.0) -> tuple[int, float, float, float]:
-    """Parameters ``(kind code, p1, p2, p3)`` of a curve passing through ``(spend, customers)``.
-
-    The caller has validated the inputs: ``spend > 0``, ``customers >= 0``, an elasticity in
-    (0, 1] for power curves and ``max_customers > customers`` for saturating and Hill ones. A point
-    with zero customers gives a curve that acquires no one, whatever its kind.
-    """
-    kind = CurveKind(kind)
-    if customers <= 0:
-        return LINEAR, 0.0, 0.0, 1.0
-    if kind == CurveKind.linear:
-        return LINEAR, customers / spend, 0.0, 1.0
-    if kind == CurveKind.power:
-        return POWER, customers / spend**elasticity, elasticity, 1.0
-    if kind == CurveKind.saturating:
-        scale = -spend / np.log1p(-customers / max_customers)
-        return SATURATING, max_customers, float(scale), 1.0
-    half = spend * (max_customers / customers - 1) ** (1 / shape)
-    return HILL, max_customers, float(half), shape
+    """Parameters ``(kind code, p1, p2, p3)`` of a curve passing through ``(spend, customers)``
+    (see :func:`curves_through` for what the caller has checked)."""
+    c = curves_through(CurveKind(kind).code, spend, customers, elasticity, max_customers, shape)
+    return int(c.kind[0]), float(c.p1[0]), float(c.p2[0]), float(c.p3[0])
 
 
 def make_curves(params: list[tuple[int, float, float, float]]) -> Curves:

@@ -12,6 +12,7 @@ import numpy as np
 
 from optimizer.model.channels import Channels
 from optimizer.model.choices import Objective
+from optimizer.model.dims import cell_lp_names, dimension_blocks
 from optimizer.model.limits import Limits
 from optimizer.model.organic import organic_totals
 from optimizer.model.payback import check_payback_settings, payback_rule
@@ -20,9 +21,11 @@ from optimizer.model.rules import RuleRow
 from optimizer.model.settings import Settings
 
 
-def formulate(table: Channels, limits: Limits, settings: Settings, rules: list[RuleRow]) -> Program:
-    """The program of ``table`` under ``limits``, ``settings`` and ``rules``."""
+def formulate(table: Channels, limits: Limits, settings: Settings, rules: list[RuleRow], dim_rules=()) -> Program:
+    """The program of ``table`` under ``limits``, ``settings``, ``rules`` and rules over dimensions (cells)."""
     n = len(table)
+    names = cell_lp_names(table.cells) if table.cells is not None else lp_names(table.names)
+    blocks = tuple(dimension_blocks(dim_rules, table.cells, table.spend, limits.exact, names)) if dim_rules else ()
     rows = [Row("budget", np.zeros(n), np.ones(n), Sense.eq if limits.exact else Sense.le, limits.budget)]
     rows += [rr.row for rr in rules]
     payback = payback_rule(table, limits.hi, settings)
@@ -32,8 +35,8 @@ def formulate(table: Channels, limits: Limits, settings: Settings, rules: list[R
         r = settings.min_ratio
         organic = organic_totals(table, settings)[1] if settings.blended else 0.0
         rows.append(Row("min_ratio", table.ltv.copy(), np.full(n, -r), Sense.ge, r * settings.fixed_costs - organic))
-    program = Program(lp_names(table.names), table.curves, limits.lo, limits.hi, tuple(rows),
-                      f"ltvcac_{settings.objective.value}", _buy_in(table, limits), settings.max_active)
+    program = Program(names, table.curves, limits.lo, limits.hi, tuple(rows), f"ltvcac_{settings.objective.value}",
+                      _buy_in(table, limits), settings.max_active, blocks)
     check_payback_settings(settings, program.needs_integers)
     return program
 

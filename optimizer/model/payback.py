@@ -40,7 +40,11 @@ def payback_range(curves: Curves, value: np.ndarray) -> tuple[np.ndarray, np.nda
     n = len(curves)
     floor, ceiling = np.zeros(n), np.full(n, np.inf)
     ruled = ~np.isnan(value)
+    if not ruled.any():
+        return floor, ceiling
     v = np.where(ruled, value, 1.0)
+    if not isinstance(curves, Curves):  # curves averaged over draws (risk-aware plans): concave, no closed form
+        return floor, np.where(ruled, _concave_ceiling(curves, v), ceiling)
     p1, p2, p3, kind = curves.p1, curves.p2, curves.p3, curves.kind
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         flat = (kind == LINEAR) | ((kind == POWER) & (p2 == 1.0))
@@ -56,6 +60,23 @@ def payback_range(curves: Curves, value: np.ndarray) -> tuple[np.ndarray, np.nda
         floor[i], ceiling[i] = _hill_range(p1[i], p2[i], p3[i], v[i])
     ceiling = np.where(ruled & (p1 <= 0), 0.0, ceiling)  # a curve that acquires no one never pays back
     return floor, ceiling
+
+
+def _concave_ceiling(curves, v: np.ndarray) -> np.ndarray:
+    """The largest spend whose average CAC, spend / customers(spend), is at most ``v``, by bisection
+    (on a concave curve the average CAC never falls as spend grows)."""
+    def over(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ~(x <= v * curves.customers(x))
+
+    small = np.full(len(v), 1e-9)
+    lo, hi = np.zeros(len(v)), np.ones(len(v))
+    while (grow := ~over(hi) & (hi < 1e15)).any():
+        lo, hi = np.where(grow, hi, lo), np.where(grow, hi * 4, hi)
+    for _ in range(_ROUNDS):
+        mid = 0.5 * (lo + hi)
+        lo, hi = np.where(over(mid), lo, mid), np.where(over(mid), mid, hi)
+    return np.where(over(small), 0.0, np.where(hi >= 1e15, np.inf, lo))
 
 
 def _saturating_ceiling(m: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
 
+from optimizer.model.blocks import RowBlock
 from optimizer.model.curves import Curves
 
 _NORDIC = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d", "ł": "l"})
@@ -43,6 +44,8 @@ class Approach(StrEnum):
     closed_form = "closed form"  # the budget multiplier, exact, no LP
     refined_lp = "refined LP"  # piecewise-linear LPs refined until certified
     refined_milp = "refined MILP"  # mixed-integer models (S-curves, buy-ins, active-channel limit)
+    nested = "nested multipliers"  # budgets nested in a tree (total > market > cell), exact, no LP
+    risk_lp = "refined risk LP"  # a CVaR plan: one LP over every draw's piecewise curves, refined until certified
 
 
 @dataclass(frozen=True)
@@ -80,19 +83,19 @@ class Program:
     title: str = "ltvcac"
     buy_in: np.ndarray = field(default=None)  # spend is 0 or at least this (NaN: none)
     max_active: int | None = None
+    blocks: tuple[RowBlock, ...] = ()  # rows over cells held sparse (budgets per market, flighting)
 
     def __post_init__(self) -> None:
         if self.buy_in is None:
             object.__setattr__(self, "buy_in", np.full(len(self.lo), np.nan))
 
     def with_rows(self, rows) -> Program:
-        return Program(self.names, self.curves, self.lo, self.hi, tuple(rows), self.title, self.buy_in,
-                       self.max_active)
+        return replace(self, rows=tuple(rows))
 
     @property
     def budget_only(self) -> bool:
         """Whether the budget is the only row linking channels (the closed form applies)."""
-        return len(self.rows) == 1 and self.rows[0].name == "budget"
+        return len(self.rows) == 1 and self.rows[0].name == "budget" and not self.blocks
 
     @property
     def needs_integers(self) -> bool:

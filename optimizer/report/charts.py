@@ -129,13 +129,74 @@ def plot_curves(result: Result):
     return fig
 
 
+def risk_data(result: Result) -> pd.DataFrame:
+    """Every draw's LTV:CAC under each plan (today, point, recommended): plan, draw, ltv_cac."""
+    return result.uncertainty.per_draw[["plan", "draw", "ltv_cac"]].copy()
+
+
+def plot_risk(result: Result, ax=None):
+    """The distribution of LTV:CAC over the draws: today (hatched), the point plan (outline), recommended (grey)."""
+    ax = ax or _axes((8, 4.5))
+    data = risk_data(result)
+    bins = np.histogram_bin_edges(data["ltv_cac"].dropna(), bins=40)
+    looks = {"today": dict(histtype="stepfilled", facecolor="white", edgecolor="black", hatch="///"),
+             "point": dict(histtype="step", color="black", ls="--", lw=1.2),
+             "recommended": dict(histtype="stepfilled", facecolor="0.45", edgecolor="black", alpha=0.8)}
+    for plan, part in data.groupby("plan", sort=False):
+        label = {"point": "point plan"}.get(plan, plan)
+        ax.hist(part["ltv_cac"], bins=bins, label=f"{label} (mean {part['ltv_cac'].mean():.2f}x)", **looks[plan])
+    u = result.uncertainty
+    if u.target is not None:
+        ax.axvline(u.target, color="black", ls=":", lw=1, label=f"target {u.target:g}x")
+    ax.set_xlabel("portfolio LTV:CAC")
+    ax.set_ylabel("draws")
+    ax.set_title(f"LTV:CAC over {u.draws} draws of the uncertain inputs")
+    ax.legend(fontsize=9)
+    return ax
+
+
+def stability_data(result: Result) -> pd.DataFrame:
+    """Per channel: current and recommended spend and the 5/50/95 % of its spend when each draw is re-optimized."""
+    return result.plan[["channel", "current_spend", "recommended_spend", "spend_p05", "spend_p50", "spend_p95",
+                        "direction_agreement"]].copy()
+
+
+def plot_stability(result: Result, ax=None):
+    """Each channel's 5-95 % range of re-optimized spend (bar), its median (|), recommended (*), current (o)."""
+    data = stability_data(result).iloc[::-1]
+    ax = ax or _axes((8, 0.45 * len(data) + 1.5))
+    y = np.arange(len(data))
+    ax.hlines(y, data["spend_p05"], data["spend_p95"], color="0.6", lw=7, label="5 - 95 % of draws")
+    ax.plot(data["spend_p50"], y, "|", color="black", ms=14, label="median of draws")
+    ax.plot(data["current_spend"], y, "o", mfc="white", mec="black", ms=7, label="current")
+    ax.plot(data["recommended_spend"], y, "*", color="black", ms=11, label="recommended")
+    ax.set_yticks(y, [f"{c} ({a * 100:.0f} %)" for c, a in zip(data["channel"], data["direction_agreement"],
+                                                              strict=True)])
+    _money_axis(ax.xaxis)
+    ax.set_xlabel("spend per period (in brackets: draws agreeing on the direction)")
+    ax.set_title("Every draw re-optimized: each channel's spend")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", color="0.85")
+    return ax
+
+
+def risk_figures(result: Result) -> dict:
+    """The charts of a plan under uncertainty (none without draws): LTV:CAC over the draws, stability."""
+    if result.uncertainty is None or not result.ok:
+        return {}
+    figures = {"risk": plot_risk(result).figure}
+    if "spend_p05" in result.plan.columns:
+        figures["stability"] = plot_stability(result).figure
+    return figures
+
+
 def save_charts(folder: str | Path, result: Result, front: Frontier | None = None,
                 formats: tuple[str, ...] = FORMATS, stem: str = "") -> list[Path]:
-    """Write the allocation, curves and (if given) frontier charts; returns the files written."""
+    """Write the allocation, curves, (if given) frontier and (with draws) risk charts; returns the files."""
     figures = {"allocation": plot_allocation(result).figure, "curves": plot_curves(result)}
     if front is not None:
         figures["frontier"] = plot_frontier(front).figure
-    return _save(folder, figures, formats, stem)
+    return _save(folder, {**figures, **risk_figures(result)}, formats, stem)
 
 
 def save_fit_charts(folder: str | Path, fits: CurveFits, formats: tuple[str, ...] = FORMATS) -> list[Path]:

@@ -10,8 +10,9 @@ import html
 import io
 import math
 
-from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier
+from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier, risk_figures
 from optimizer.report.payback_text import months, portfolio_rows
+from optimizer.report.risk_text import format_uncertainty
 from optimizer.report.text import format_result
 from optimizer.results.result import Result
 from optimizer.whatif.frontier import Frontier
@@ -42,6 +43,7 @@ def render_report(result: Result, title: str, description: str = "", changes: tu
     if front is not None:
         parts.append(_figure(plot_frontier(front).figure, "The efficient frontier"))
     parts.append(_figure(plot_curves(result), "Each channel's response curve"))
+    parts += _uncertainty(result)
     parts.append(f"<h2>Full report</h2><pre>{e(format_result(result, max_rows=1000))}</pre>")
     return "".join([*parts, "</body></html>"])
 
@@ -97,6 +99,17 @@ def _rules(result: Result) -> str:
     items = "".join(f"<li>{html.escape(r.text)}: " + (f"binding, shadow price {r.shadow_price:.4g}" if r.binding
                                                       else "holds with room") + "</li>" for r in result.rules)
     return f"<h2>Rules across channels</h2><ul>{items}</ul>"
+
+
+def _uncertainty(result: Result) -> list[str]:
+    """How sure the plan is: the draws' table, the price of safety, stability, and their charts."""
+    lines = format_uncertainty(result, max_rows=1000)
+    if not lines:
+        return []
+    captions = {"risk": "LTV:CAC over the draws: today and the recommended plan",
+                "stability": "Each channel's spend when every draw is re-optimized"}
+    return ["<h2>How sure is this plan</h2>", f"<pre>{html.escape(chr(10).join(lines).strip())}</pre>",
+            *(_figure(fig, captions[name]) for name, fig in risk_figures(result).items())]
 
 
 def _figure(fig, caption: str) -> str:

@@ -10,6 +10,8 @@ import pandas as pd
 from optimizer.model.choices import BudgetMode, Objective
 from optimizer.model.program import Approach, Status
 from optimizer.report.payback_text import months, payback_lines, portfolio_rows
+from optimizer.report.pivots import format_pivots
+from optimizer.report.risk_text import format_uncertainty, risk_words
 from optimizer.results.result import Result
 from optimizer.whatif.batch import ScenarioRun
 from optimizer.whatif.frontier import Frontier
@@ -27,7 +29,7 @@ def format_result(result: Result, max_rows: int = 40) -> str:
     """A readable report of ``result``; infeasible results show their diagnosis."""
     s = result.settings
     mode = "spend it all" if s.budget_mode == BudgetMode.exact else "spend at most this"
-    lines = [f"Objective: {_GOALS[s.objective]} (budget {money(result.budget)}, {mode})"]
+    lines = [f"Objective: {_GOALS[s.objective]}{risk_words(s.risk)} (budget {money(result.budget)}, {mode})"]
     if not result.ok:
         lines += ["", "No plan keeps every rule:"]
         lines += [f"  - {d}" for d in result.diagnosis]
@@ -36,9 +38,10 @@ def format_result(result: Result, max_rows: int = 40) -> str:
     lines.append(f"Solved with {_method(result)}{gap}.")
     if result.status == Status.time_limit:
         lines.append("Stopped at the time limit: this is the best plan found, not a proven optimum.")
-    lines += ["", *_portfolio(result), "", *_channels(result, max_rows), *payback_lines(result, max_rows), "",
-              *_budget(result), *_rules(result)]
-    return "\n".join(lines + _notes(result))
+    cells = format_pivots(result.plan)  # a plan over cells shows its pivots, not every cell
+    lines += ["", *_portfolio(result), "", *(cells or _channels(result, max_rows)), *payback_lines(result, max_rows),
+              "", *_budget(result), *_rules(result)]
+    return "\n".join(lines + format_uncertainty(result, max_rows) + _notes(result))
 
 
 def _method(result: Result) -> str:
@@ -47,6 +50,9 @@ def _method(result: Result) -> str:
         return f"the mixed-integer model ({name}, {result.rounds} rounds of refined breakpoints)"
     if result.approach == Approach.closed_form:
         return "the exact budget-multiplier method"
+    if result.approach == Approach.risk_lp:
+        draws = f"{result.uncertainty.draws:,}".replace(",", " ")
+        return f"{name} ({result.rounds} rounds of the risk LP over {draws} draws)"
     return f"{name} ({result.rounds} LP rounds on refined curves)"
 
 
@@ -115,9 +121,11 @@ def _rules(result: Result) -> list[str]:
     if not result.rules:
         return []
     out = ["", "Rules across channels:"]
-    for r in result.rules:
+    for r in result.rules[:40]:
         state = f"binding, shadow price {r.shadow_price:.4g} per unit" if r.binding else "holds with room"
         out.append(f"  - {r.text}: {state}")
+    if len(result.rules) > 40:
+        out.append(f"  ... and {len(result.rules) - 40} more (see the summary JSON)")
     return out
 
 
@@ -158,10 +166,12 @@ def _cell(figure: str, value) -> str:
         return value
     if value is None or value != value:
         return "-"
-    if figure in ("ltv_cac", "blended_ltv_cac"):
+    if figure.startswith("ltv_cac") or figure == "blended_ltv_cac":
         return ratio(value)
     if figure == "payback_months":
         return months(value)
+    if figure.startswith("p_"):
+        return f"{value * 100:.0f} %"
     if figure == "customers":
         return count(value)
     if figure in ("budget_shadow_price", "marginal_value_per_budget_unit"):

@@ -12,6 +12,7 @@ from optimizer.model.payback import payback_rule
 from optimizer.model.program import Approach
 from optimizer.model.rules import RuleRow
 from optimizer.model.settings import Settings
+from optimizer.results.blocks import binding_members, block_checks
 from optimizer.results.explain import explain
 from optimizer.results.payback import organic_columns, payback_columns, portfolio_payback
 from optimizer.results.plan import plan_frame
@@ -40,7 +41,9 @@ def assemble(table: Channels, limits: Limits, settings: Settings, outcome: Outco
     shadow, marginal = budget_sensitivity(settings, limits, sol, outcome.solved_as, after)
     payback = payback_rule(table, limits.hi, settings)
     rules = [*rules, *([payback] if payback is not None else [])]
-    checks = rule_checks(rules, spend, sol.duals, settings, after, table.curves.customers(spend))
+    blocks = outcome.program.blocks if outcome.program is not None else ()
+    checks = (rule_checks(rules, spend, sol.duals, settings, after, table.curves.customers(spend))
+              + block_checks(blocks, spend, sol.duals, settings, after))
     plan = organic_columns(payback_columns(plan_frame(table, limits, spend), table), table)
     plan = _explained(plan, table, limits, outcome, rules, checks, settings, after, marginal)
     payback_figures = portfolio_payback(table, table.spend, spend, settings.fixed_costs, settings.max_payback,
@@ -69,7 +72,8 @@ def _explained(plan: pd.DataFrame, table: Channels, limits: Limits, outcome: Out
     if sol.objective is None:  # a plan with no multipliers (mixed-integer, or no solve) is not explained
         return plan
     a, b, _ = channel_coefficients(outcome.program, sol.objective, sol.duals)
-    binding = [(rr.text, (rr.row.q != 0) | (rr.row.p != 0)) for rr, c in zip(rules, checks, strict=True) if c.binding]
+    binding = [(rr.text, (rr.row.q != 0) | (rr.row.p != 0)) for rr, c in zip(rules, checks, strict=False) if c.binding]
+    binding += binding_members(outcome.program.blocks, checks[len(rules):], len(table))
     floor = settings.min_ratio
     if floor is not None and abs(after.ltv_cac - floor) <= 1e-6 * floor:
         binding.append((f"the ratio floor LTV:CAC >= {floor:g}", np.ones(len(table), bool)))

@@ -37,6 +37,11 @@ def plan_frame(table: Channels, limits: Limits, spend: np.ndarray) -> pd.DataFra
     frame["limit"] = limit
     frame["min_allowed"] = limits.lo
     frame["max_allowed"] = limits.hi
+    if table.cells is not None:  # a cell's name, then its channel and dimensions as columns to pivot on
+        frame.insert(0, "cell", frame["channel"])
+        frame["channel"] = table.cells.values("channel")
+        for k, dim in enumerate(table.cells.dims):
+            frame.insert(2 + k, dim, table.cells.values(dim))
     return frame
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from optimizer.model.channels import Channels
 from optimizer.model.program import Approach, Status
 from optimizer.model.settings import Settings
+from optimizer.uncertainty.summary import Uncertainty
 
 if TYPE_CHECKING:
     from optimizer.results.payback import Payback
@@ -112,6 +113,12 @@ class Result:
     channels: Channels | None = None  # the channels the plan is for (their curves, for charts)
     approach: Approach | None = None  # None when there is no plan
     payback: Payback | None = None  # the portfolio's payback (None without value timelines)
+    uncertainty: Uncertainty | None = None  # how sure the plan is, over draws of the uncertain inputs
+
+    @property
+    def risk(self) -> pd.DataFrame | None:
+        """The plans' figures over the draws, one row per plan (today, point, recommended); None without draws."""
+        return None if self.uncertainty is None else self.uncertainty.frame.copy()
 
     @property
     def ok(self) -> bool:
@@ -159,6 +166,8 @@ class Result:
             "notes": list(self.notes),
             "payback": self.payback.as_dict() if self.payback is not None else None,
         }
+        if self.uncertainty is not None:
+            out["uncertainty"] = self.uncertainty.summary()
         return _plain(out)
 
     def __repr__(self) -> str:

@@ -10,12 +10,7 @@ opposite sign to CBC's; measured). PuLP is imported only when a model is solved 
 from __future__ import annotations
 
 import functools
-import math
-import os
-import sys
 import warnings
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -23,34 +18,11 @@ import numpy as np
 from optimizer.errors import SolverError
 from optimizer.files.writers import atomic_write
 from optimizer.model.choices import Solver
+from optimizer.solve.answer import Answer, Outcome
+from optimizer.solve.highs_direct import read_outcome, silence_banner, solve_direct
 from optimizer.solve.segments import SegmentModel
 
-
-class Outcome(StrEnum):
-    """How one solver run ended."""
-
-    optimal = "optimal"
-    infeasible = "infeasible"
-    unbounded = "unbounded"
-    time_limit = "time limit"  # stopped by the time limit with a plan
-    no_plan = "no plan"  # stopped by the time limit before any plan
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One solver run: its outcome, column values, objective, proven bound and row duals."""
-
-    outcome: Outcome
-    values: np.ndarray | None = None
-    objective: float = math.nan
-    bound: float = math.nan  # MILPs: the solver's proven bound on the model's optimum
-    duals: np.ndarray | None = None  # per row, d(objective) / d(rhs); LPs only
-
-    def spend(self, model: SegmentModel) -> np.ndarray:
-        return self.values[model.spend]
-
-    def dual(self, model: SegmentModel, name: str) -> float:
-        return float(self.duals[model.rows[name]]) if self.duals is not None else 0.0
+__all__ = ["BACKENDS", "Answer", "Backend", "Cbc", "Highs", "Outcome", "PulpHighs", "resolve_backend"]
 
 
 class Backend:
@@ -86,8 +58,12 @@ class Backend:
     def mip_bound(self, prob, objective: float) -> float:
         return objective + abs(objective) * 1e-7  # CBC proves the relative gap it was given
 
-    def solve(self, model: SegmentModel, time_limit: float | None = None, mip_gap: float | None = None) -> Answer:
-        """Solve ``model``; raises :class:`SolverError` when the solver fails for reasons not the model's."""
+    def solve(self, model: SegmentModel, time_limit: float | None = None, mip_gap: float | None = None,
+              start: np.ndarray | None = None) -> Answer:
+        """Solve ``model`` (``start``, a plan to start from, is not used through PuLP).
+
+        Raises :class:`SolverError` when the solver fails for reasons not the model's.
+        """
         import pulp  # PuLP costs start-up time; only solves need it
 
         prob, columns, rows = to_pulp(model)
@@ -107,7 +83,9 @@ class Backend:
         return Answer(outcome, values, objective, bound, duals)
 
 
-class Highs(Backend):
+class PulpHighs(Backend):
+    """HiGHS through PuLP: the way ``--lp-file`` models are made, kept to cross-check the direct backend."""
+
     name, label, dual_sign = Solver.highs, "HiGHS", -1.0
     hint = "pip install highspy"
 
@@ -117,30 +95,26 @@ class Highs(Backend):
     def make(self, time_limit, mip_gap):
         import pulp
 
-        _silence_highs_banner()
+        silence_banner()
         options = {"msg": False, "timeLimit": time_limit}
         if mip_gap is not None:
             options["gapRel"] = mip_gap
         return pulp.HiGHS(**options)
 
     def read_outcome(self, prob, is_mip: bool) -> Outcome:
-        import highspy
-
-        status = prob.solverModel.getModelStatus()
-        known = {highspy.HighsModelStatus.kOptimal: Outcome.optimal,
-                 highspy.HighsModelStatus.kInfeasible: Outcome.infeasible,
-                 highspy.HighsModelStatus.kUnboundedOrInfeasible: Outcome.infeasible,
-                 highspy.HighsModelStatus.kUnbounded: Outcome.unbounded}
-        if status in known:
-            return known[status]
-        if status == highspy.HighsModelStatus.kTimeLimit:
-            return Outcome.time_limit if prob.solverModel.getSolution().value_valid else Outcome.no_plan
-        text = prob.solverModel.modelStatusToString(status)
-        raise SolverError(f"HiGHS stopped without a proven optimum (model status: {text})")
+        return read_outcome(prob.solverModel)
 
     def mip_bound(self, prob, objective: float) -> float:
         bound = -prob.solverModel.getInfo().mip_dual_bound + prob.objective.constant
         return max(objective, bound) if self.read_outcome(prob, True) == Outcome.optimal else bound
+
+
+class Highs(PulpHighs):
+    """HiGHS from the model's arrays (the default): no modelling layer between the arrays and the solver."""
+
+    def solve(self, model: SegmentModel, time_limit: float | None = None, mip_gap: float | None = None,
+              start: np.ndarray | None = None) -> Answer:
+        return solve_direct(model, time_limit, mip_gap, start)
 
 
 class Cbc(Backend):
@@ -238,23 +212,6 @@ def _finite(value: float) -> float | None:
 
 
 @functools.cache
-def _silence_highs_banner() -> None:
-    """HiGHS prints a banner to standard output when its first instance is made, whatever the options;
-    make that first instance with standard output closed, so that outputs stay ours."""
-    import highspy
-
-    sys.stdout.flush()
-    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-
-
-@functools.cache
 def _importable(module: str) -> bool:
     try:
         __import__(module)
@@ -267,4 +224,4 @@ def _tiny_model() -> SegmentModel:
     one = np.ones(1)
     return SegmentModel("check", np.zeros(1), one, one, np.zeros(1, bool), 0.0, np.zeros(1, np.int64),
                         np.zeros(1, np.int64), one, np.full(1, -np.inf), one, np.zeros(1, np.int64), {"cap": 0},
-                        ("x",), ("cap",))
+                        lambda: (("x",), ("cap",)))

@@ -17,44 +17,80 @@ SAMPLES = 48  # points per segment where the curve's rise above its chord is mea
 
 
 class Grid:
-    """Breakpoints of each channel's curve between its limits; refined between solves (mutable)."""
+    """Breakpoints of each channel's curve between its limits; refined between solves (mutable).
+
+    Held flat, for every channel at once: ``flat`` sorted by channel then spend, ``counts`` points per
+    channel, so that refining 100 000 cells is a few array operations.
+    """
 
     def __init__(self, lo: np.ndarray, hi: np.ndarray, spend: np.ndarray, points: int = 8):
-        self.lo, self.hi = lo, hi
-        self.points = []
-        for i in range(len(lo)):
-            base = np.linspace(lo[i], hi[i], points + 1) if hi[i] > lo[i] else np.array([lo[i]])
-            self.points.append(self._merge(i, base, [spend[i]]))
+        self.lo, self.hi = np.asarray(lo, float), np.asarray(hi, float)
+        n = len(self.lo)
+        t = np.linspace(0.0, 1.0, points + 1)
+        base = self.lo[:, None] + (self.hi - self.lo)[:, None] * t[None, :]
+        owner = np.repeat(np.arange(n), points + 1)
+        self.flat, self.counts = np.zeros(0), np.zeros(n, np.int64)
+        self._set(np.concatenate([owner, np.arange(n)]), np.concatenate([base.ravel(), spend]))
+
+    @property
+    def points(self) -> list[np.ndarray]:
+        """Each channel's breakpoints."""
+        return np.split(self.flat, np.cumsum(self.counts)[:-1]) if len(self.counts) else []
 
     def add(self, i: int, values) -> None:
-        self.points[i] = self._merge(i, self.points[i], values)
+        values = np.asarray(values, float).ravel()
+        self._merge(np.full(len(values), i), values)
 
-    def refine(self, x: np.ndarray, extra: np.ndarray) -> None:
-        """Add ``extra`` and ``x``, and halve the segments on either side of ``x``."""
-        for i in np.flatnonzero(self.hi > self.lo):
-            pts, xi = self.points[i], min(max(x[i], self.lo[i]), self.hi[i])
-            near = [extra[i], xi]
-            k = int(np.searchsorted(pts, xi, side="left"))  # pts[k - 1] < xi
-            j = int(np.searchsorted(pts, xi, side="right"))  # xi < pts[j]
-            if k > 0:
-                near.append((pts[k - 1] + xi) / 2)
-            if j < len(pts):
-                near.append((pts[j] + xi) / 2)
-            self.points[i] = self._merge(i, pts, near)
+    def add_all(self, values: np.ndarray) -> None:
+        """One breakpoint more per channel (NaN: none)."""
+        self._merge(np.arange(len(values)), np.asarray(values, float))
+
+    def refine(self, x: np.ndarray, extra: np.ndarray, where: np.ndarray | None = None) -> None:
+        """Add ``extra`` and ``x``, and halve the segments on either side of ``x`` (for channels ``where``)."""
+        free = self.hi > self.lo
+        if where is not None:
+            free &= where
+        idx = np.flatnonzero(free)
+        xi = np.clip(x[idx], self.lo[idx], self.hi[idx])
+        owner = np.repeat(np.arange(len(self.counts)), self.counts)
+        key = owner + 0.5 * self._unit(owner, self.flat)  # sorted: channel, then spend
+        kx = idx + 0.5 * self._unit(idx, xi)
+        ends = np.cumsum(self.counts)[idx]
+        below = np.searchsorted(key, kx, side="left") - 1  # the last point below x
+        above = np.searchsorted(key, kx, side="right")  # the first point above x
+        last = max(len(self.flat) - 1, 0)
+        left = np.where(below >= ends - self.counts[idx], self.flat[np.clip(below, 0, last)], np.nan)
+        right = np.where(above < ends, self.flat[np.clip(above, 0, last)], np.nan)
+        values = np.concatenate([extra[idx], xi, (left + xi) / 2, (right + xi) / 2])
+        self._merge(np.tile(idx, 4), values)
 
     def size(self) -> int:
-        return sum(len(p) - 1 for p in self.points)
+        return int(self.counts.sum() - (self.counts > 0).sum())
 
-    def _merge(self, i: int, pts: np.ndarray, values) -> np.ndarray:
-        lo, hi = self.lo[i], self.hi[i]
-        vals = np.clip(np.asarray([v for v in values if np.isfinite(v)], float), lo, hi)
-        merged = np.union1d(pts, vals)
-        if len(merged) < 2:
-            return merged
-        keep = np.diff(merged, prepend=-np.inf) > 1e-10 * max(hi - lo, 1.0)
-        merged = merged[keep]
-        merged[-1] = hi
-        return merged
+    def _unit(self, owner: np.ndarray, values: np.ndarray) -> np.ndarray:
+        width = np.maximum(self.hi[owner] - self.lo[owner], 1e-300)
+        return np.clip((values - self.lo[owner]) / width, 0.0, 1.0)
+
+    def _merge(self, owner: np.ndarray, values: np.ndarray) -> None:
+        keep = np.isfinite(values)
+        current = np.repeat(np.arange(len(self.counts)), self.counts)
+        self._set(np.concatenate([current, owner[keep]]), np.concatenate([self.flat, values[keep]]))
+
+    def _set(self, owner: np.ndarray, values: np.ndarray) -> None:
+        """Sorted, clipped, without near-repeats, each channel's last point at its ceiling."""
+        values = np.clip(values, self.lo[owner], self.hi[owner])
+        order = np.lexsort((values, owner))
+        owner, values = owner[order], values[order]
+        first = np.ones(len(owner), bool)
+        first[1:] = owner[1:] != owner[:-1]
+        tol = 1e-10 * np.maximum(self.hi - self.lo, 1.0)[owner]
+        keep = first | (np.diff(values, prepend=-np.inf) > tol)
+        owner, values = owner[keep], values[keep]
+        last = np.ones(len(owner), bool)
+        last[:-1] = owner[1:] != owner[:-1]
+        values[last] = self.hi[owner[last]]
+        self.flat = values
+        self.counts = np.bincount(owner, minlength=len(self.lo)).astype(np.int64)
 
 
 def initial_points(base: float, hi: float, concave: bool, count: int = 16) -> np.ndarray:

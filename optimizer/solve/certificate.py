@@ -35,6 +35,8 @@ def channel_coefficients(program: Program, objective: LinearObjective, duals: di
                          ) -> tuple[np.ndarray, np.ndarray, float]:
     """Each channel's Lagrangian ``a * customers(x) - b * x`` and the constant, for these multipliers.
 
+    ``duals`` holds a number per row name and an array per row block's name.
+
     ``a * marginal(x) - b`` is then what one more unit of the channel's spend is worth to the
     objective once every rule's price is paid: zero for a free channel, a limit's shadow price
     for a channel held at that limit.
@@ -47,4 +49,10 @@ def channel_coefficients(program: Program, objective: LinearObjective, duals: di
         a -= y * row.p
         b += y * row.q
         constant += y * row.rhs
+    for blk in program.blocks:  # a block's multipliers are one array under its name
+        y, rhs = blk.priced(np.asarray(duals.get(blk.name, np.zeros(len(blk))), float))
+        yp, yq = blk.scatter(y, len(a))
+        a -= yp
+        b += yq
+        constant += float(y @ rhs)
     return a, b, constant

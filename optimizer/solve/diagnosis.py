@@ -52,4 +52,4 @@ def _elastic(rules: list[RuleRow], lo: np.ndarray, hi: np.ndarray, budget: Row) 
         np.concatenate(a_row).astype(np.int64), np.concatenate(a_col).astype(np.int64),
         np.concatenate(a_val).astype(float), row_lower, row_upper, np.arange(n),
         {name: k for k, name in enumerate(names)},
-        tuple([f"spend_{k}" for k in range(n)] + [f"miss_{k}" for k in range(m)]), names)
+        lambda: (tuple([f"spend_{k}" for k in range(n)] + [f"miss_{k}" for k in range(m)]), names))

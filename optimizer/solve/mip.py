@@ -12,7 +12,7 @@ curves; the plan's true value is the lower bound. Breakpoints are refined until 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,9 +43,7 @@ def integer_ranges(program: Program) -> Ranges:
     hi = np.where((lo <= 0) & (m > hi), 0.0, hi)  # a buy-in above the ceiling: the channel stays off
     optional = (lo <= 0) & (m > 0) & (hi >= m)
     start = np.where(optional, m, np.maximum(lo, np.where(lo > 0, m, 0.0)))
-    changed = Program(program.names, program.curves, lo, hi, program.rows, program.title, program.buy_in,
-                      program.max_active)
-    return Ranges(start, optional, changed)
+    return Ranges(start, optional, replace(program, lo=lo, hi=hi))
 
 
 def maximize_mip(program: Program, objective: LinearObjective, backend: Backend, rel_tol: float,

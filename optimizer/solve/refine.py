@@ -18,6 +18,7 @@ from optimizer.solve.backends import Backend, Outcome
 from optimizer.solve.breakpoints import Grid
 from optimizer.solve.certificate import lagrangian_bound
 from optimizer.solve.closed_form import solve_budget_only
+from optimizer.solve.nested import Tree, nested_tree, solve_nested
 from optimizer.solve.segments import build
 from optimizer.solve.solution import Solution
 
@@ -35,16 +36,19 @@ def maximize(program: Program, objective: LinearObjective, grid: Grid, backend: 
     """
     if closed_form and program.budget_only:
         return by_multiplier(program, objective, grid)
+    tree = nested_tree(program) if closed_form and program.curves.concave.all() else None
+    if tree is not None:
+        return by_nested(program, objective, grid, *tree)
     best = None
     for rounds in range(1, MAX_ROUNDS + 1):
-        model = build(program, objective, grid.points)
+        model = build(program, objective, grid)
         answer = backend.solve(model)
         if answer.outcome != Outcome.optimal:
             return Solution(Status.infeasible, program.lo.copy(), np.nan, np.nan, Approach.refined_lp, rounds,
                             model=model)
         x = np.clip(answer.spend(model), program.lo, program.hi)
         value = objective.evaluate(program.curves.customers(x), x)
-        duals = {name: answer.dual(model, name) for name in model.rows}
+        duals = answer.multipliers(model)
         upper, x_dual = lagrangian_bound(program, objective, duals)
         if best is None or value > best.value:
             best_x, best_value = x, value
@@ -68,6 +72,16 @@ def by_multiplier(program: Program, objective: LinearObjective, grid: Grid) -> S
     value = objective.evaluate(program.curves.customers(x), x)
     duals = {"budget": mu}
     upper, _ = lagrangian_bound(program, objective, duals)
-    for i in np.flatnonzero(program.hi > program.lo):
-        grid.add(i, [x[i]])  # so that a written LP holds this plan exactly
+    grid.add_all(np.where(program.hi > program.lo, x, np.nan))  # so that a written LP holds this plan exactly
     return Solution(Status.optimal, x, value, max(upper, value), Approach.closed_form, 0, duals, objective)
+
+
+def by_nested(program: Program, objective: LinearObjective, grid: Grid, tree: Tree, shares: dict) -> Solution:
+    """Budgets in a tree: nested multipliers, exact, no LP."""
+    x, duals = solve_nested(program, objective, tree, shares)
+    if x is None:
+        return Solution(Status.infeasible, program.lo.copy(), np.nan, np.nan, Approach.nested)
+    value = objective.evaluate(program.curves.customers(x), x)
+    upper, _ = lagrangian_bound(program, objective, duals)
+    grid.add_all(np.where(program.hi > program.lo, x, np.nan))
+    return Solution(Status.optimal, x, value, max(upper, value), Approach.nested, 0, duals, objective)

@@ -13,7 +13,9 @@ Names follow the user's words: ``spend_<channel>``, ``<channel>_step<k>``, ``on_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,8 +26,9 @@ from optimizer.model.program import LinearObjective, Program, Sense
 class SegmentModel:
     """maximize cost @ v + constant subject to row_lower <= A v <= row_upper, lower <= v <= upper.
 
-    ``A`` is held as triplets (row, column, value); ``spend`` is each channel's spend column and
-    ``rows`` the program's rows by name (their duals certify and explain the plan).
+    ``A`` is held as triplets (row, column, value); ``spend`` is each channel's spend column,
+    ``rows`` the program's rows by name and ``blocks`` its row blocks' rows by block name (their duals
+    certify and explain the plan). Names are made when read (an LP file), not when the model is built.
     """
 
     title: str
@@ -41,8 +44,20 @@ class SegmentModel:
     row_upper: np.ndarray
     spend: np.ndarray
     rows: dict[str, int]
-    column_names: tuple[str, ...]
-    row_names: tuple[str | None, ...]
+    names: Callable[[], tuple[tuple[str, ...], tuple[str | None, ...]]]
+    blocks: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @functools.cached_property
+    def _names(self) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+        return self.names()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return self._names[0]
+
+    @property
+    def row_names(self) -> tuple[str | None, ...]:
+        return self._names[1]
 
     @property
     def is_mip(self) -> bool:
@@ -51,30 +66,35 @@ class SegmentModel:
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The row-wise (start, index, value) arrays of ``A``."""
         order = np.lexsort((self.a_col, self.a_row))
-        start = np.searchsorted(self.a_row[order], np.arange(len(self.row_lower) + 1))
-        return start, self.a_col[order], self.a_value[order]
+        row, col, value = self.a_row[order], self.a_col[order], self.a_value[order]
+        new = np.ones(len(row), bool)
+        new[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+        if not new.all():  # repeated (row, column) terms add up
+            value = np.add.reduceat(value, np.flatnonzero(new))
+            row, col = row[new], col[new]
+        start = np.searchsorted(row, np.arange(len(self.row_lower) + 1))
+        return start, col, value
 
 
 class _Builder:
     """Columns and rows appended in blocks; names kept beside them."""
 
     def __init__(self):
-        self.cols: list[tuple] = []  # (lower, upper, cost, integer, names)
+        self.cols: list[tuple] = []  # (lower, upper, cost, integer, names: a callable giving them)
         self.ncol = 0
         self.entries: list[tuple] = []  # (rows, cols, values)
-        self.bounds: list[tuple] = []  # (lower, upper, names)
+        self.bounds: list[tuple] = []  # (lower, upper, names: a callable giving them)
         self.nrow = 0
 
-    def columns(self, lower, upper, cost, integer: bool, names: list[str]) -> np.ndarray:
-        count = len(names)
+    def columns(self, lower, upper, cost, integer: bool, count: int, names: Callable[[], list[str]]) -> np.ndarray:
         self.cols.append((np.broadcast_to(lower, count), np.broadcast_to(upper, count),
                           np.broadcast_to(cost, count), np.full(count, integer), names))
         self.ncol += count
         return np.arange(self.ncol - count, self.ncol)
 
-    def rows(self, lower, upper, names: list[str | None]) -> np.ndarray:
-        count = len(names)
-        self.bounds.append((np.broadcast_to(lower, count), np.broadcast_to(upper, count), names))
+    def rows(self, lower, upper, count: int, names: Callable[[], list[str | None]] | None = None) -> np.ndarray:
+        self.bounds.append((np.broadcast_to(lower, count), np.broadcast_to(upper, count),
+                            names or (lambda: [None] * count)))
         self.nrow += count
         return np.arange(self.nrow - count, self.nrow)
 
@@ -84,9 +104,10 @@ class _Builder:
         self.entries.append((rows[keep].ravel(), cols[keep].ravel(), values[keep].ravel()))
 
 
-def build(program: Program, objective: LinearObjective, points: list[np.ndarray], integer: bool = False,
+def build(program: Program, objective: LinearObjective, points, integer: bool = False,
           start: np.ndarray | None = None, optional: np.ndarray | None = None) -> SegmentModel:
-    """The segment model over ``points`` (each channel's breakpoints, from ``start`` to its ceiling).
+    """The segment model over ``points`` (each channel's breakpoints, from ``start`` to its ceiling: a list
+    of arrays, or a :class:`~optimizer.solve.breakpoints.Grid`).
 
     Without ``integer`` the model is the LP of concave curves: spend in [lo, hi], starting at lo.
     With it, curves start at ``start`` (a buy-in or the floor), a channel that is ``optional`` (it may
@@ -95,8 +116,11 @@ def build(program: Program, objective: LinearObjective, points: list[np.ndarray]
     """
     n, names = len(program.names), program.names
     base = program.lo if start is None else start
-    counts = np.array([len(p) - 1 for p in points])
-    flat = np.concatenate(points) if n else np.zeros(0)
+    if hasattr(points, "flat"):  # a Grid: every channel's points in one array
+        flat, counts = points.flat, np.asarray(points.counts) - 1
+    else:
+        counts = np.array([len(p) - 1 for p in points], dtype=np.int64)
+        flat = np.concatenate(points) if n else np.zeros(0)
     owner = np.repeat(np.arange(n), counts + 1)
     customers = program.curves.subset(owner).customers(flat)
     first = np.concatenate([[0], np.cumsum(counts + 1)[:-1]]).astype(int)
@@ -119,29 +143,30 @@ def build(program: Program, objective: LinearObjective, points: list[np.ndarray]
         ordered = _rising(slopes, seg_owner, n) & (counts > 1)
 
     b = _Builder()
-    spend = b.columns(0.0 if integer else program.lo, program.hi, -beta, False, [f"spend_{m}" for m in names])
+    spend = b.columns(0.0 if integer else program.lo, program.hi, -beta, False, n,
+                      lambda: [f"spend_{m}" for m in names])
     switch = np.full(n, -1)
     if on.any():
         idx = np.flatnonzero(on)
-        switch[idx] = b.columns(np.where(program.lo[idx] > 0, 1.0, 0.0), 1.0, alpha[idx] * c0[idx], True,
-                                [f"on_{names[i]}" for i in idx])
-    step_names = [f"{names[i]}_step{j + 1}" for i in range(n) for j in range(counts[i])]
-    steps = b.columns(0.0, widths, alpha[seg_owner] * slopes, False, step_names)
+        switch[idx] = b.columns(np.where(program.lo[idx] > 0, 1.0, 0.0), 1.0, alpha[idx] * c0[idx], True, len(idx),
+                                lambda: [f"on_{names[i]}" for i in idx])
+    steps = b.columns(0.0, widths, alpha[seg_owner] * slopes, False, int(counts.sum()),
+                      lambda: [f"{names[i]}_step{j + 1}" for i in range(n) for j in range(counts[i])])
     seg_first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
 
     if on.any():  # spend <= hi * on, each step <= its width * on
         idx = np.flatnonzero(on)
-        rows = b.rows(-np.inf, 0.0, [f"switch_{names[i]}" for i in idx])
+        rows = b.rows(-np.inf, 0.0, len(idx), lambda: [f"switch_{names[i]}" for i in idx])
         b.terms(rows, spend[idx], 1.0)
         b.terms(rows, switch[idx], -program.hi[idx])
         gated = np.flatnonzero(on[seg_owner])
-        rows = b.rows(-np.inf, 0.0, [None] * len(gated))
+        rows = b.rows(-np.inf, 0.0, len(gated))
         b.terms(rows, steps[gated], 1.0)
         b.terms(rows, switch[seg_owner[gated]], -widths[gated])
 
     linked = np.flatnonzero((counts > 0) | integer)  # spend - steps (- start * on) = start
-    rows = b.rows(np.where(on[linked], 0.0, base[linked]), np.where(on[linked], 0.0, base[linked]),
-                  [f"curve_{names[i]}" for i in linked])
+    rows = b.rows(np.where(on[linked], 0.0, base[linked]), np.where(on[linked], 0.0, base[linked]), len(linked),
+                  lambda: [f"curve_{names[i]}" for i in linked])
     row_of = np.full(n, -1)
     row_of[linked] = rows
     b.terms(rows, spend[linked], 1.0)
@@ -152,17 +177,41 @@ def build(program: Program, objective: LinearObjective, points: list[np.ndarray]
         _fill_in_order(b, names, ordered, counts, seg_first, steps, widths)
 
     constant = float(objective.constant + (alpha * c0)[~on].sum())
+    user = {}
     for row in program.rows:
         offset = float(row.p[~on] @ c0[~on])
         lower, upper = _row_bounds(row.sense, row.rhs - offset)
-        r = b.rows(lower, upper, [row.name])[0]
+        r = b.rows(lower, upper, 1, lambda name=row.name: [name])[0]
+        user[row.name] = int(r)
         b.terms(r, spend, row.q)
         b.terms(r, steps, row.p[seg_owner] * slopes)
         b.terms(r, switch[on], row.p[on] * c0[on])
+    blocks = {blk.name: _block_rows(b, blk, spend, steps, switch, on, c0, counts, seg_first, slopes)
+              for blk in program.blocks}
     if integer and program.max_active is not None and on.any():
-        r = b.rows(-np.inf, float(program.max_active), ["max_active"])[0]
+        r = b.rows(-np.inf, float(program.max_active), 1, lambda: ["max_active"])[0]
         b.terms(r, switch[on], 1.0)
-    return _assemble(b, program, spend, constant)
+    return _assemble(b, program, spend, constant, user, blocks)
+
+
+def _block_rows(b: _Builder, blk, spend, steps, switch, on, c0, counts, seg_first, slopes) -> np.ndarray:
+    """A row block's rows: spend terms, and customer terms on every step of the cells it touches."""
+    offset = np.zeros(len(blk))
+    if blk.has_customers:
+        plain = ~on[blk.cell]
+        offset = np.bincount(blk.row[plain], blk.p[plain] * c0[blk.cell[plain]], minlength=len(blk))
+    rows = b.rows(blk.lower - offset, blk.upper - offset, len(blk), lambda: list(blk.labels))
+    b.terms(rows[blk.row], spend[blk.cell], blk.q)
+    if blk.has_customers:
+        k = np.flatnonzero(blk.p)
+        reps = counts[blk.cell[k]]
+        entry = np.repeat(k, reps)
+        within = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
+        seg = seg_first[blk.cell[entry]] + within
+        b.terms(rows[blk.row[entry]], steps[seg], blk.p[entry] * slopes[seg])
+        gated = k[on[blk.cell[k]]]
+        b.terms(rows[blk.row[gated]], switch[blk.cell[gated]], blk.p[gated] * c0[blk.cell[gated]])
+    return rows
 
 
 def _rising(slopes: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -183,12 +232,12 @@ def _fill_in_order(b: _Builder, names, ordered, counts, seg_first, steps, widths
     but still beat its flat start, so every consecutive pair is chained (one missing link lets the
     solver skip ahead)."""
     pairs = np.concatenate([seg_first[i] + np.arange(counts[i] - 1) for i in np.flatnonzero(ordered)])
-    label = [f"{names[i]}_full{j + 1}" for i in np.flatnonzero(ordered) for j in range(counts[i] - 1)]
-    full = b.columns(0.0, 1.0, 0.0, True, label)
-    rows = b.rows(0.0, np.inf, [None] * len(pairs))  # step_k - width_k * full_k >= 0
+    full = b.columns(0.0, 1.0, 0.0, True, len(pairs), lambda: [
+        f"{names[i]}_full{j + 1}" for i in np.flatnonzero(ordered) for j in range(counts[i] - 1)])
+    rows = b.rows(0.0, np.inf, len(pairs))  # step_k - width_k * full_k >= 0
     b.terms(rows, steps[pairs], 1.0)
     b.terms(rows, full, -widths[pairs])
-    rows = b.rows(-np.inf, 0.0, [None] * len(pairs))  # step_k+1 - width_k+1 * full_k <= 0
+    rows = b.rows(-np.inf, 0.0, len(pairs))  # step_k+1 - width_k+1 * full_k <= 0
     b.terms(rows, steps[pairs + 1], 1.0)
     b.terms(rows, full, -widths[pairs + 1])
 
@@ -201,17 +250,20 @@ def _row_bounds(sense: Sense, rhs: float) -> tuple[float, float]:
     return rhs, rhs
 
 
-def _assemble(b: _Builder, program: Program, spend: np.ndarray, constant: float) -> SegmentModel:
-    lower, upper, cost, integer, col_names = (
-        [np.concatenate([c[k] for c in b.cols]) if b.cols else np.zeros(0) for k in range(4)]
-        + [tuple(name for c in b.cols for name in c[4])])
+def _assemble(b: _Builder, program: Program, spend: np.ndarray, constant: float, user: dict[str, int],
+              blocks: dict[str, np.ndarray]) -> SegmentModel:
+    lower, upper, cost, integer = [np.concatenate([c[k] for c in b.cols]) if b.cols else np.zeros(0)
+                                   for k in range(4)]
     cat = [np.concatenate(x) if x else np.zeros(0) for x in zip(*b.entries, strict=True)] if b.entries else [
         np.zeros(0)] * 3
     row_lower = np.concatenate([r[0] for r in b.bounds]) if b.bounds else np.zeros(0)
     row_upper = np.concatenate([r[1] for r in b.bounds]) if b.bounds else np.zeros(0)
-    row_names = tuple(name for r in b.bounds for name in r[2])
-    user = {row.name: row_names.index(row.name) for row in program.rows}
+    cols, bounds = b.cols, b.bounds
+
+    def names() -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+        return (tuple(name for c in cols for name in c[4]()), tuple(name for r in bounds for name in r[2]()))
+
     return SegmentModel(program.title, lower.astype(float), upper.astype(float), cost.astype(float),
                         integer.astype(bool), constant, cat[0].astype(np.int64), cat[1].astype(np.int64),
-                        cat[2].astype(float), row_lower.astype(float), row_upper.astype(float), spend, user,
-                        col_names, row_names)
+                        cat[2].astype(float), row_lower.astype(float), row_upper.astype(float), spend, user, names,
+                        blocks)

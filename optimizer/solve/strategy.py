@@ -87,8 +87,7 @@ class Strategy:
             if self.floor_ratio(best.solution.spend) >= s.min_ratio * (1 - 1e-9):
                 return best
             return self.best_ratio(self.program)  # a blended floor that binds
-        for i in range(len(self.table)):
-            self.grid.add(i, [best.solution.spend[i]])
+        self.grid.add_all(best.solution.spend)
         return self.solve_plain(s.objective, self.program)
 
     def best_ratio(self, program: Program | None = None) -> Outcome:
@@ -199,11 +198,11 @@ class Strategy:
         if sol.model is not None:
             write_lp(sol.model, path)
         elif sol.objective is not None:
-            write_lp(build(self.program, sol.objective, self.grid.points), path)
+            write_lp(build(self.program, sol.objective, self.grid), path)
 
     def write_unsolved(self, path) -> None:
         """The LP of a program that has no plan (for reading why)."""
-        write_lp(build(self.program, linear_objective(Objective.value, self.table), self.grid.points), path)
+        write_lp(build(self.program, linear_objective(Objective.value, self.table), self.grid), path)
 
     def ratio_of(self, spend: np.ndarray) -> float:
         value = float(self.table.ltv @ self.table.curves.customers(spend))

@@ -14,7 +14,9 @@ from optimizer.model.settings import parse_amount
 from optimizer.model.timeline import timeline_columns
 from optimizer.words import money
 
-_CUSTOMER_COLUMNS = ("customers", "ref_customers", "max_customers")
+_CUSTOMER_COLUMNS = ("customers", "ref_customers", "max_customers", "customers_low", "customers_high",
+                     "max_customers_low", "max_customers_high")
+_WITH_INTERVAL = {"ltv": ("ltv_low", "ltv_high"), "max_customers": ("max_customers_low", "max_customers_high")}
 
 
 def add_channels(frame: pd.DataFrame, entries: list[tuple[str, int, dict]],
@@ -85,6 +87,8 @@ def _apply(frame: pd.DataFrame, i: int, key: str, spec) -> str:
         if new < 0:
             raise UsageError(f"{spec!r} makes {key} negative ({new:g})")
         frame.at[i, key] = new
+        for end in (e for e in _WITH_INTERVAL.get(key, ()) if e in frame.columns and old > 0):
+            frame.at[i, end] = _number(frame.at[i, end]) * new / old  # the interval moves with its estimate
         scaled = key == "ltv" and old > 0 and _scale_timeline(frame, i, new / old)
         return f"{key} {_show(old)} -> {_show(new)}" + (" (value timeline scaled with it)" if scaled else "")
     old = frame.at[i, key] if key in frame.columns else None
@@ -105,8 +109,10 @@ def _scale_customers(frame: pd.DataFrame, i: int, key: str, spec) -> str:
     if not new > 0:
         raise UsageError(f"{spec!r} makes {key} {new:g}; it must stay above 0")
     factor = old / new if key == "cac" else new / old
-    for column in _CUSTOMER_COLUMNS:
+    for column in (c for c in _CUSTOMER_COLUMNS if c in frame.columns):
         frame.at[i, column] = _number(frame.at[i, column]) * factor
+    for column in (c for c in ("cac_low", "cac_high") if c in frame.columns):
+        frame.at[i, column] = _number(frame.at[i, column]) / factor
     return f"{key} {_show(old)} -> {_show(new)}"
 
 

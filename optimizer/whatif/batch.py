@@ -67,7 +67,7 @@ def compare(runs: list[ScenarioRun]) -> pd.DataFrame:
     columns, channel_order = {}, []
     for run in runs:
         if run.result is not None and run.result.plan is not None:
-            channel_order += [c for c in run.result.plan["channel"] if c not in channel_order]
+            channel_order += [c for c in _spend_by(run.result.plan).index if c not in channel_order]
     done = [run.result for run in runs if run.result is not None]
     organic = any(r.before.organic_customers > 0 for r in done)
     timeline = any(r.channels is not None and r.channels.timeline.any for r in done)
@@ -85,12 +85,29 @@ def compare(runs: list[ScenarioRun]) -> pd.DataFrame:
                           else {}),
                        "budget_shadow_price": r.shadow_price if a else np.nan,
                        "marginal_value_per_budget_unit": r.marginal_value if a else np.nan})
-        plan = r.plan.set_index("channel")["recommended_spend"] if a else pd.Series(dtype=float)
+        if a and r.uncertainty is not None:  # how sure: the spread over the draws and the chance to beat today
+            row = r.uncertainty.frame.loc["recommended"]
+            column.update({k: row[k] for k in ("ltv_cac_p05", "ltv_cac_p95", "p_beats_today")})
+        plan = _spend_by(r.plan) if a else pd.Series(dtype=float)
         column.update({f"spend: {c}": plan.get(c, np.nan) for c in channel_order})
         columns[run.name] = column
     frame = pd.DataFrame(columns)
+    sure = [f for f in ("ltv_cac_p05", "ltv_cac_p95", "p_beats_today") if f in frame.index]
+    rest = [f for f in frame.index if f not in sure]
+    at = rest.index("ltv_cac") + 1 if "ltv_cac" in rest else len(rest)
+    frame = frame.reindex([*rest[:at], *sure, *rest[at:]])
     frame.index.name = "figure"
     return frame
+
+
+def _spend_by(plan: pd.DataFrame) -> pd.Series:
+    """Recommended spend per channel; for a plan over cells, per channel and per value of each dimension."""
+    if "cell" not in plan.columns:
+        return plan.set_index("channel")["recommended_spend"]
+    dims = list(plan.columns[list(plan.columns).index("channel"):list(plan.columns).index("curve")])
+    parts = [plan.groupby(d, sort=False)["recommended_spend"].sum().rename(lambda v, d=d: f"{d} {v}")
+             for d in dims[1:]]
+    return pd.concat([*parts, plan.groupby("channel", sort=False)["recommended_spend"].sum()])
 
 
 def scenario_summary(run: ScenarioRun) -> dict:

@@ -63,8 +63,10 @@ def frontier(channels: Channels | pd.DataFrame | str | Path, start: float | str 
     if problems:
         raise UsageError("the sweep: " + "; ".join(problems))
 
-    def best(budget: float) -> Result:
-        return optimize_settings(table, settings.replace(budget=budget), rules)
+    sweep = settings.replace(simulate=None, draws=settings.draws if settings.risk else None)
+
+    def best(budget: float) -> Result:  # a risk-aware plan at every budget; simulations only at today's
+        return optimize_settings(table, sweep.replace(budget=budget), rules)
 
     budgets = np.linspace(low, high, steps)
     results = []
@@ -74,7 +76,8 @@ def frontier(channels: Channels | pd.DataFrame | str | Path, start: float | str 
             progress(k + 1, steps)
     points = pd.DataFrame([{**_point(b, r, table.names), **_extra(r, table, settings)}
                            for b, r in zip(budgets, results, strict=True)])
-    return Frontier(points, target, _crossing(points, target, best), best(today))
+    return Frontier(points, target, _crossing(points, target, best),
+                    optimize_settings(table, settings.replace(budget=today), rules))
 
 
 def _point(budget: float, result: Result, names: tuple[str, ...]) -> dict:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from optimizer.errors import InputError, OptimizerError, Problem, UsageError
 from optimizer.model.channels import Channels, read_channels
+from optimizer.model.dims import CellRule, DimBudget, Flighting, default_budget
 from optimizer.model.rules import GroupRule, RatioRule
 from optimizer.model.settings import SETTING_NAMES, Settings, parse_amount
 from optimizer.optimization import optimize_settings
@@ -62,6 +63,8 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     if merged["channels"] is None:
         raise InputError(str(path), [Problem('no channel table; add channels = "channels.csv"', key="channels")])
     log: list[str] = []
+    dims = [v for k, v, _ in merged["settings"] if k == "dims"] + [(overrides or {}).get("dims")]
+    merged["dims"] = Settings(dims=next((d for d in reversed(dims) if d), None)).dims
     channels = _channels(merged, path, problems, log)
     settings_log: list[str] = []
     settings = None
@@ -71,6 +74,7 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
         except UsageError as exc:
             problems.append(Problem(str(exc)))
     rules = _rules(merged, channels, problems, log) if channels is not None else ()
+    rules = (*rules, *_dimension_rules(merged, problems))
     if problems:
         raise InputError(str(path), problems)
     description = merged["description"] or ""
@@ -82,11 +86,15 @@ def load_source(path: str | Path, overrides: dict | None = None) -> Scenario:
     path = Path(path)
     if path.suffix.lower() == ".toml":
         return load_scenario(path, overrides)
-    channels = read_channels(path)
+    overrides = overrides or {}
+    settings = Settings(**{**DEFAULTS, **{k: v for k, v in overrides.items() if k in ("dims", "budgets")}})
+    channels = read_channels(path, dims=settings.dims)
     total = float(channels.spend.sum())
+    budgets = [DimBudget(*b) for b in settings.budgets or ()]
+    implied = default_budget(budgets, channels.cells, channels.spend) if channels.cells is not None else None
     log: list[str] = []
-    settings = _apply({**DEFAULTS, "budget": total}, [(k, v, "command line") for k, v in (overrides or {}).items()
-                                                      if v is not None], total, log)
+    settings = _apply({**DEFAULTS, "budget": total if implied is None else implied},
+                      [(k, v, "command line") for k, v in overrides.items() if v is not None], total, log)
     return Scenario(path.stem, path, "", channels, settings, (), tuple(log))
 
 
@@ -121,26 +129,32 @@ def _layers(path: Path, seen: list[Path], problems: list[Problem]) -> list[tuple
 
 def _merge(layers: list[tuple[Path, dict]]) -> dict:
     merged = {"description": None, "channels": None, "settings": [], "adjust": [], "add": [],
-              "groups": {}, "ratios": []}
+              "groups": {}, "ratios": [], "budgets": {}, "limits": [], "flighting": []}
     for path, data in layers:
         source = path.name
         if "description" in data:
             merged["description"] = data["description"]
         if "channels" in data:
             merged["channels"] = path.parent / data["channels"]  # relative to the file that names it
-        merged["settings"] += [(key, data[key], source) for key in SETTINGS if key in data]
+        merged["settings"] += [(key, str(path.parent / data[key]) if key == "draws" else data[key], source)
+                               for key in SETTINGS if key in data]  # a draws table is relative to its file
         merged["adjust"] += [(source, k + 1, e) for k, e in enumerate(data.get("adjust", []))]
         merged["add"] += [(source, k + 1, e) for k, e in enumerate(data.get("add", []))]
         for name, group in data.get("groups", {}).items():
             merged["groups"][name] = {**merged["groups"].get(name, {}), **group}
         merged["ratios"] += data.get("ratios", [])
+        for dim, values in data.get("budgets", {}).items():
+            merged["budgets"][dim] = {**merged["budgets"].get(dim, {}), **(values if isinstance(values, dict) else {})}
+        merged["limits"] += data.get("limits", [])
+        merged["flighting"] += data.get("flighting", [])
     return merged
 
 
 def _channels(merged: dict, path: Path, problems: list[Problem], log: list[str]) -> Channels | None:
     table_path = merged["channels"]
+    dims = merged.get("dims")
     try:
-        frame = read_channels(table_path).table
+        frame = read_channels(table_path, dims=dims).table
         merged["current_total"] = float(frame["spend"].sum())  # before any what-if: today's budget
     except InputError as exc:
         problems += [Problem(f"{exc.source}: {p}") for p in exc.problems]
@@ -153,7 +167,7 @@ def _channels(merged: dict, path: Path, problems: list[Problem], log: list[str])
     frame = adjust_channels(frame, merged["adjust"], problems, log)
     merged["removed"] = before - set(frame["channel"])
     try:
-        return read_channels(frame, name=f"<{table_path.name} as changed by {path.name}>")
+        return read_channels(frame, name=f"<{table_path.name} as changed by {path.name}>", dims=dims)
     except InputError as exc:
         problems += [Problem(f"{exc.source}: {p}") for p in exc.problems]
         return None
@@ -162,7 +176,43 @@ def _channels(merged: dict, path: Path, problems: list[Problem], log: list[str])
 def _settings(merged: dict, overrides: dict, channels: Channels, log: list[str]) -> Settings:
     total = merged.get("current_total", float(channels.spend.sum()))
     layers = [*merged["settings"], *((k, v, "command line") for k, v in overrides.items() if v is not None)]
-    return _apply({**DEFAULTS, "budget": total}, layers, total, log)
+    implied = default_budget(_budgets(merged), channels.cells, channels.spend) if channels.cells else None
+    return _apply({**DEFAULTS, "budget": total if implied is None else implied}, layers, total, log)
+
+
+def _budgets(merged: dict) -> list[DimBudget]:
+    """[budgets.DIM] tables: a value is an amount (spent in full with an exact budget) or {min, max, amount}."""
+    out = []
+    for dim, values in merged["budgets"].items():
+        for key, value in values.items():
+            if isinstance(value, dict):
+                out.append(DimBudget(dim, str(key), value.get("amount"), value.get("min"), value.get("max")))
+            else:
+                out.append(DimBudget(dim, str(key), value))
+    return out
+
+
+def _dimension_rules(merged: dict, problems: list[Problem]) -> list:
+    """Budgets per dimension value, [[limits]] over slices of cells and [[flighting]] per channel."""
+    out: list = _budgets(merged)
+    for k, entry in enumerate(merged["limits"]):
+        channels = tuple(entry.get("channels", ())) + ((entry["channel"],) if "channel" in entry else ())
+        where = tuple((d, tuple(v) if isinstance(v, list) else (v,)) for d, v in entry.items()
+                      if d in ("market", "period")) + tuple(
+            (d, tuple(v) if isinstance(v, list) else (v,)) for d, v in entry.get("where", {}).items())
+        try:
+            out.append(CellRule(entry.get("name", f"limit {k + 1}"), channels, where, entry.get("per"),
+                                entry.get("min_share"), entry.get("max_share"), entry.get("min_spend"),
+                                entry.get("max_spend")))
+        except UsageError as exc:
+            problems.append(Problem(str(exc), key=f"limits[{k + 1}]"))
+    for k, entry in enumerate(merged["flighting"]):
+        channels = tuple(entry.get("channels", ())) + ((entry["channel"],) if "channel" in entry else ())
+        try:
+            out.append(Flighting(entry.get("max_period_change"), channels))
+        except UsageError as exc:
+            problems.append(Problem(str(exc), key=f"flighting[{k + 1}]"))
+    return out
 
 
 def _apply(values: dict, layers: list[tuple[str, object, str]], total: float, log: list[str]) -> Settings:
@@ -176,7 +226,8 @@ def _apply(values: dict, layers: list[tuple[str, object, str]], total: float, lo
 
 
 def _rules(merged: dict, channels: Channels, problems: list[Problem], log: list[str]) -> tuple:
-    names, removed = set(channels.names), merged.get("removed", set())
+    names = set(channels.cells.channels if channels.cells is not None else channels.names)
+    removed = merged.get("removed", set())
     groups = {}
     for name, g in merged["groups"].items():
         if "channels" not in g:  # checked after merging: a file may refine a group its base defines

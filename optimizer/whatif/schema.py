@@ -19,10 +19,15 @@ SETTINGS = {
     "budget": AMOUNT, "budget_mode": values(BudgetMode), "objective": values(Objective), "max_change": NUMBER,
     "min_ratio": NUMBER, "fixed_costs": NUMBER, "solver": values(Solver), "method": values(Method),
     "max_active": int, "time_limit": NUMBER, "max_payback": NUMBER, "organic_customers": NUMBER,
-    "organic_ltv": NUMBER, "blended": bool,
+    "organic_ltv": NUMBER, "blended": bool, "dims": list, "max_period_change": NUMBER, "simulate": int, "risk": str,
+    "seed": int, "target": NUMBER, "draws": str, "interval_level": NUMBER,
 }
 TOP = {"description": str, "extends": str, "channels": str, **SETTINGS,
-       "adjust": list, "add": list, "groups": dict, "ratios": list}
+       "adjust": list, "add": list, "groups": dict, "ratios": list, "budgets": dict, "limits": list,
+       "flighting": list}
+LIMIT = {"name": str, "channel": str, "channels": list, "per": str, "min_share": NUMBER, "max_share": NUMBER,
+         "min_spend": NUMBER, "max_spend": NUMBER, "market": (str, list), "period": (str, list), "where": dict}
+FLIGHT = {"channel": str, "channels": list, "max_period_change": NUMBER}
 ADJUST = {"channel": str, "channels": list, "cac": AMOUNT, "ltv": AMOUNT, "customers": AMOUNT,
           "max_customers": AMOUNT, "min_spend": AMOUNT, "max_spend": AMOUNT,
           "curve": CURVES, "elasticity": NUMBER, "shape": NUMBER,
@@ -45,7 +50,8 @@ def check_scenario(data: dict) -> list[Problem]:
     """Every unknown key, wrong type and missing required key in a scenario file's data."""
     problems = _check(data, TOP, "")
     for section, schema, required in (("adjust", ADJUST, ()), ("add", ADD, ("channel", "ltv")),
-                                      ("ratios", RATIO, ("left", "right"))):
+                                      ("ratios", RATIO, ("left", "right")), ("limits", LIMIT, ()),
+                                      ("flighting", FLIGHT, ("max_period_change",))):
         for k, entry in enumerate(data.get(section, []) if isinstance(data.get(section), list) else []):
             key = f"{section}[{k + 1}]"
             if not isinstance(entry, dict):

@@ -1,0 +1,1 @@
+"""Plans under uncertainty: draws of uncertain inputs, how sure a plan is, and risk-aware plans."""
