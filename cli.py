@@ -1,9 +1,8 @@
 """The ``ltvcac`` command: parse options, call one library job, print what it says and what it wrote.
 
-One error boundary (:func:`guarded`): errors become "Error: ..." on stderr with their exit code, Ctrl-C
-exits 130 (outputs move into place only at a command's end), a traceback shows only with --debug or
-LTVCAC_DEBUG=1; control characters are escaped in terminal text. Plan settings are declared once
-(:data:`SETTINGS`) and shared by every command that solves (:func:`solves`)."""
+One error boundary (:func:`guarded`): errors become "Error: ..." on stderr with their exit code, Ctrl-C exits
+130 (outputs move into place only at a command's end), a traceback shows only with --debug or LTVCAC_DEBUG=1;
+terminal text has its control characters escaped. Settings are declared once (:data:`SETTINGS`)."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ import functools
 import inspect
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, get_args, get_type_hints
 
@@ -57,7 +57,9 @@ def guarded(command):
     @functools.wraps(command)
     def run(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():  # numeric chatter of intermediate fits is not for users; --debug shows it
+                warnings.simplefilter("default" if DEBUG["on"] else "ignore", RuntimeWarning)
+                return command(*args, **kwargs)
         except typer.Exit:
             raise
         except OptimizerError as exc:
@@ -70,8 +72,7 @@ def guarded(command):
         except OSError as exc:
             if DEBUG["on"]:
                 raise
-            where = f"{exc.filename}: " if exc.filename else ""
-            fail(f"Error: {where}{exc.strerror or exc}", 1)
+            fail(f"Error: {f'{exc.filename}: ' if exc.filename else ''}{exc.strerror or exc}", 1)
         except Exception as exc:
             if type(exc).__name__ == "InterruptException":  # DuckDB's own Ctrl-C, raised from inside a query
                 fail(INTERRUPTED, EXIT_INTERRUPTED)

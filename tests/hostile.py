@@ -32,6 +32,10 @@ def numbers(low: float = 0.0, high: float = 1e6) -> st.SearchStrategy[str]:
 
 
 names = st.one_of(st.sampled_from(NAMES), st.text(min_size=0, max_size=12))
+# Channels of journeys come from a short list: exact Shapley values take 2^n work for n channels (up to 20),
+# so free text would spend the budget on a few slow examples instead of many hostile ones.
+touchpoints = st.one_of(st.sampled_from(["Search", "TV", "Display", "=cmd", "-TV", "\x1b[31mRED", "", " ", "a\rb"]),
+                        st.text(max_size=2))
 
 
 @st.composite
@@ -94,8 +98,10 @@ def channel_table(draw) -> tuple[bytes, list[str]]:
     channel_names = [c if draw(st.booleans()) else p for c, p in zip(chosen, plain)]
     extra = draw(st.lists(st.sampled_from(["curve", "elasticity", "max_customers", "min_spend", "max_spend", "locked",
                                            "cac", "shape", "min_buy_in", "value_0m", "value_12m", "max_payback",
-                                           "organic_customers", "spnd", "ref_spend", "ref_customers"]),
-                          max_size=4, unique=True))
+                                           "organic_customers", "spnd", "ref_spend", "ref_customers", "ltv_low",
+                                           "ltv_high", "customers_low", "customers_high", "interval_level",
+                                           "market", "period"]),
+                          max_size=5, unique=True))
     header = ["channel", "spend", "customers", "ltv", *extra]
     rows = []
     for name in channel_names:
@@ -113,7 +119,10 @@ def channel_table(draw) -> tuple[bytes, list[str]]:
 def _extra_cell(column: str) -> st.SearchStrategy[str]:
     words = {"curve": st.sampled_from(["linear", "power", "saturating", "hill", "", "Power", "exp"]),
              "locked": st.sampled_from(["true", "false", "", "ja", "maybe", "1"]),
-             "elasticity": numbers(0, 1.5), "shape": numbers(0, 12), "max_payback": numbers(0, 60)}
+             "elasticity": numbers(0, 1.5), "shape": numbers(0, 12), "max_payback": numbers(0, 60),
+             "ltv_low": numbers(0, 50), "ltv_high": numbers(500, 1e5), "customers_low": numbers(0, 1),
+             "customers_high": numbers(1e4, 1e5), "interval_level": numbers(0, 1),
+             "market": st.sampled_from(["NO", "SE", "", "=cmd"]), "period": st.sampled_from(["2027-01", "2027-02", ""])}
     return words.get(column, numbers())
 
 
@@ -190,7 +199,24 @@ PLAN_OPTIONS = {
     "--max-payback": ["12", "0", "nan", "1e9"],
     "--organic-customers": ["0", "100", "-1", "nan"],
     "--organic-ltv": ["50", "-1", "inf"],
+    "--simulate": ["3", "1", "0", "100001"],
+    "--risk": ["expected", "cvar:0.2", "cvar:0", "cvar:nan", "var"],
+    "--seed": ["0", "-1", "7"],
+    "--target": ["3", "0", "nan"],
+    "--interval-level": ["0.9", "0", "1", "nan"],
+    "--dims": ["market", "period", "market,period", "nope", ""],
+    "--budgets": ["market:NO=100", "market:NO=nan", "period:2027-01=+10%", "bad", "market:XX=5"],
+    "--max-period-change": ["0.2", "-1", "nan"],
+    "--draws": ["draws.csv", "missing.csv"],
 }
+
+
+@st.composite
+def draws_table(draw, channel_names: list[str]) -> bytes:
+    """A draws table (draw, channel, customers, ltv) over some of ``channel_names``, small and damaged."""
+    rows = [[str(d), name, draw(numbers(0.1, 1e4)), draw(numbers(1, 1e4))]
+            for d in range(draw(st.integers(1, 4))) for name in channel_names if draw(st.integers(0, 5))]
+    return draw(csv_text(["draw", "channel", "customers", "ltv"], rows or [["0", "C0", "1", "1"]]))
 
 
 def options(pool: dict[str, list[str]], most: int = 3) -> st.SearchStrategy[list[str]]:
@@ -226,7 +252,7 @@ def event_log(draw) -> bytes:
                        st.sampled_from(["", "never", "2024-13-01"]))
     flags = st.sampled_from(["0", "1", "true", "false", "maybe", "", "2", "-1", "nan", "ja"])
     rows = [[draw(st.sampled_from(["u1", "u2", "u3", ""])), draw(stamps),
-             draw(st.one_of(st.sampled_from(["Search", "TV", "Display"]), names)), draw(flags), draw(numbers(0, 500))]
+             draw(touchpoints), draw(flags), draw(numbers(0, 500))]
             for _ in range(draw(st.integers(1, 25)))]
     return draw(csv_text(["customer_id", "timestamp", "channel", "conversion", "value"], rows))
 
@@ -234,7 +260,7 @@ def event_log(draw) -> bytes:
 @st.composite
 def path_table(draw) -> bytes:
     """Aggregated paths (path, total_conversions, total_conversion_value, total_null), small and damaged."""
-    steps = st.one_of(st.sampled_from(["Search", "TV", "Display"]), names)
+    steps = touchpoints
     rows = [[" > ".join(draw(st.lists(steps, min_size=0, max_size=4))), draw(numbers(0, 50)), draw(numbers(0, 5000)),
              draw(numbers(0, 50))] for _ in range(draw(st.integers(1, 12)))]
     return draw(csv_text(["path", "total_conversions", "total_conversion_value", "total_null"], rows))

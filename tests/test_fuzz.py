@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -41,9 +42,12 @@ class Workspace:
         self.root = Path(self._dir.name)
 
     def __enter__(self) -> Workspace:
+        self._cwd = os.getcwd()
+        os.chdir(self.root)  # default outputs (report's out/) land here too
         return self
 
     def __exit__(self, *exc) -> None:
+        os.chdir(self._cwd)
         self._dir.cleanup()
 
     def file(self, name: str, content: bytes | str) -> Path:
@@ -96,7 +100,7 @@ def announced_paths(output: str) -> set[Path]:
             paths.add(Path(line[len("Wrote "):]))
         elif line.startswith("Removed "):
             paths.add(Path(line[len("Removed "):].split(": ", 1)[0]))
-    return paths
+    return {p.absolute() for p in paths}
 
 
 def assert_finite(path: Path, shown: str) -> None:
@@ -130,9 +134,10 @@ def _maybe(data, *args, chance: int = 2) -> list:
 
 
 def _source(data, ws: Workspace) -> Path:
-    """A channel table, or a scenario over it."""
+    """A channel table (and a draws table over it), or a scenario over it."""
     table, names = data.draw(hostile.channel_table())
     path = ws.file("channels.csv", table)
+    ws.file("draws.csv", data.draw(hostile.draws_table(names)))
     if data.draw(st.booleans()):
         return ws.file("plan.toml", data.draw(hostile.scenario("channels.csv", names)))
     return path
@@ -141,6 +146,7 @@ def _source(data, ws: Workspace) -> Path:
 def _scenarios(data, ws: Workspace) -> list[Path]:
     table, names = data.draw(hostile.channel_table())
     ws.file("channels.csv", table)
+    ws.file("draws.csv", data.draw(hostile.draws_table(names)))
     paths = []
     for k in range(data.draw(st.integers(1, 3))):
         folder = data.draw(st.sampled_from(["", "a/", "b/"]))
@@ -158,7 +164,8 @@ def test_optimize(data):
         r = ws.root
         ws.run("optimize", _source(data, ws), *data.draw(hostile.options(hostile.PLAN_OPTIONS)), "--out", r / "p.csv",
                *_maybe(data, "--summary-json", r / "s.json"), *_maybe(data, "--lp-file", r / "m.lp"),
-               *_maybe(data, "--decimal-comma"), *_maybe(data, "--plot", r / "charts", chance=25))
+               *_maybe(data, "--decimal-comma"), *_maybe(data, "--pivot", r / "pivots", chance=5),
+               *_maybe(data, "--plot", r / "charts", chance=25))
 
 
 @given(data=st.data())
@@ -194,7 +201,7 @@ def test_report(data):
     with Workspace() as ws:
         frontier = data.draw(st.sampled_from([["--no-frontier"], ["--steps", "2"]]))
         ws.run("report", _source(data, ws), *frontier, *data.draw(hostile.options({k: SWEEP[k] for k in ("--from",
-               "--to")}, 1)), *data.draw(hostile.options(hostile.PLAN_OPTIONS, 2)), "--out", ws.root / "r.html",
+               "--to")}, 1)), *data.draw(hostile.options(hostile.PLAN_OPTIONS, 2)), *_maybe(data, "--out", ws.root / "r.html"),
                *_maybe(data, "--plot", ws.root / "charts", chance=25))
 
 

@@ -119,6 +119,12 @@ def test_a_trailing_comma_on_every_row_is_a_note_and_the_plan_is_right(write):
     assert "A         linear (default)           100          300" in result.stdout  # all to the 5.00x channel
 
 
+def test_a_report_without_out_makes_its_folder_when_it_is_written(write, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("report", write("t.csv", CHANNELS), "--no-frontier")
+    assert result.exit_code == 0 and (tmp_path / "out" / "t.report.html").is_file()
+
+
 def test_a_budget_of_minus_5_means_5_less_than_today_as_documented(write):
     result = run("optimize", write("t.csv", CHANNELS), "--budget=-5")
     assert result.exit_code == 0 and "(budget 295, spend it all)" in result.stdout

@@ -206,6 +206,9 @@ def _read(history) -> tuple[pd.DataFrame, bool]:
     if missing:
         raise InputError(table.source, [Problem(f"column {c!r} is missing; the history needs period, channel, "
                                                 "spend, customers (and optionally ltv)", column=c) for c in missing])
+    if f.empty:
+        raise InputError(table.source, [Problem("the history has a header but no rows; add one row per channel and "
+                                                "period")])
     out = pd.DataFrame({"period": f["period"].astype(str).str.strip(), "channel": f["channel"].astype(str).str.strip()})
     problems = []
     for column in ("spend", "customers", *(("ltv",) if "ltv" in f.columns else ())):

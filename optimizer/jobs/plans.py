@@ -129,9 +129,10 @@ def report_job(source: Path, overrides: dict, out: Path | None = None, with_fron
     """One self-contained HTML page for a channel table or scenario."""
     scenario = load_source(source, overrides)
     out = out if out is not None else REPORTS / f"{scenario.name}.report.html"
-    if out.parent == REPORTS:
-        prepare_folder(REPORTS)
-    check_target(out, [source])
+    if out.parent == REPORTS and not REPORTS.is_dir():
+        check_folder(REPORTS)  # made when the report moves into place
+    else:
+        check_target(out, [source])
     check_folder(plot)
     result = scenario.run()
     front = None

@@ -126,6 +126,9 @@ def _purchase_days(frame: pd.DataFrame, table: TextTable) -> Purchases:
         notes.append(f"{negative} rows with negative amounts (returns) were netted against their customer's "
                      f"purchases that day, and {zero} rows are free items (amount 0, still purchases); "
                      f"{int(dropped.sum())} days with only returns are not purchases")
+    if kept.empty:
+        raise InputError(table.source, [Problem("no purchases: every row is a return (a negative amount) and nets "
+                                                "to no purchase day; check the sign of the amount column")])
     lost = days["customer_id"].nunique() - kept["customer_id"].nunique()
     if lost:
         notes.append(f"{lost} customers have only returns and are left out")
