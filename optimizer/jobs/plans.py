@@ -40,6 +40,8 @@ def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_jso
     check_folder(plot)
     check_folder(pivot)
     scenario = load_source(source, overrides)
+    for target in (out, summary_json, lp_file):  # nor any file the scenario reads
+        check_target(target, scenario.inputs)
     result = scenario.run(lp_file=lp_file)
     written = [lp_file] if lp_file is not None else []
     if result.ok and out is not None:
@@ -93,6 +95,7 @@ def compare_job(paths: list[Path], overrides: dict, out: Path | None = None, dec
     """Run scenarios and show (and write) them side by side."""
     check_target(out, paths)
     runs = run_scenarios(paths, overrides, on_start)
+    check_target(out, [p for r in runs if r.scenario is not None for p in r.scenario.inputs])
     table = compare(runs)
     written = [write_csv(table.reset_index(), out, decimal_comma=decimal_comma)] if out is not None else []
     lines = [(format_comparison(table), False)]
@@ -115,6 +118,7 @@ def frontier_job(source: Path, overrides: dict, start: str, stop: str, steps: in
     check_target(out, [source])
     check_folder(plot)
     scenario = load_source(source, overrides)
+    check_target(out, scenario.inputs)
     front = frontier(scenario.channels, start, stop, steps, target, progress=progress, settings=scenario.settings,
                      rules=list(scenario.rules))
     written = [write_csv(front.to_frame(), out, decimal_comma=decimal_comma)] if out is not None else []
@@ -132,7 +136,7 @@ def report_job(source: Path, overrides: dict, out: Path | None = None, with_fron
     if out.parent == REPORTS and not REPORTS.is_dir():
         check_folder(REPORTS)  # made when the report moves into place
     else:
-        check_target(out, [source])
+        check_target(out, scenario.inputs)
     check_folder(plot)
     result = scenario.run()
     front = None
@@ -172,6 +176,8 @@ def _scenario_text(scenario: Scenario) -> str:
 def _write_run(one: ScenarioRun, out_dir: Path, decimal_comma: bool, plot: Path | None
                ) -> tuple[list[Path], Path | None]:
     plan = out_dir / f"{one.name}.plan.csv"
+    for target in (plan, out_dir / f"{one.name}.summary.json"):
+        check_target(target if out_dir.is_dir() else None, one.scenario.inputs)
     written, removed = [], None
     if one.result.ok:
         written.append(write_csv(plan_for_file(one.result.to_frame()), plan, decimal_comma=decimal_comma))
