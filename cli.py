@@ -20,13 +20,13 @@ import optimizer
 from optimizer.errors import OptimizerError, render
 from optimizer.model.choices import AttributionModel, LtvModel, TimeUnit
 from optimizer.model.settings import SETTING_HELP, Settings
+from optimizer.report.cli_words import WordsCommand, WordsGroup, input_file, option, out_file, progress
 from optimizer.words import printable
 
-app = typer.Typer(name="ltvcac", context_settings={"help_option_names": ["-h", "--help"]},
+app = typer.Typer(name="ltvcac", cls=WordsGroup, context_settings={"help_option_names": ["-h", "--help"]},
                   pretty_exceptions_enable=False, no_args_is_help=True, add_completion=False)
 
-EXIT_INFEASIBLE, EXIT_INTERRUPTED = 3, 130
-INTERRUPTED = "Interrupted; nothing was written."
+EXIT_INFEASIBLE, EXIT_INTERRUPTED, INTERRUPTED = 3, 130, "Interrupted; nothing was written."
 DEBUG = {"on": False}  # a bug shows its traceback: set by --debug or LTVCAC_DEBUG=1 (the main callback)
 def _optional(kind):
     return kind if type(None) in get_args(kind) else kind | None
@@ -41,8 +41,11 @@ def flag(name: str) -> str:
 
 # The settings of a plan: declared once (their meaning in optimizer/model/settings.py), shared by every
 # command that solves; budgets and dimensions are text here (-20%, market:NO=1200000, market,period).
+VALUES = {"budget": "AMOUNT", "budgets": "DIM:VALUE=AMOUNT,...", "dims": "COLUMNS", "risk": "expected|cvar:ALPHA",
+          "draws": "FILE", "time_limit": "SECONDS", "max_payback": "MONTHS", "max_change": "F", "min_ratio": "R",
+          "max_period_change": "F"}
 SETTINGS = {name: (str | None if name in ("budget", "dims", "budgets") else _optional(kind), typer.Option(
-    help=render(SETTING_HELP[name], flag),
+    *([flag(name)] if kind is bool else []), help=render(SETTING_HELP[name], flag), metavar=VALUES.get(name),
     rich_help_panel="Plan settings")) for name, kind in get_type_hints(Settings).items() if name in SETTING_HELP}
 
 
@@ -69,15 +72,13 @@ def guarded(command):
             raise typer.Exit(code=0) from None
         except KeyboardInterrupt:  # outputs move into place only when a command ends well
             fail(INTERRUPTED, EXIT_INTERRUPTED)
-        except OSError as exc:
-            if DEBUG["on"]:
-                raise
-            fail(f"Error: {f'{exc.filename}: ' if exc.filename else ''}{exc.strerror or exc}", 1)
         except Exception as exc:
             if type(exc).__name__ == "InterruptException":  # DuckDB's own Ctrl-C, raised from inside a query
                 fail(INTERRUPTED, EXIT_INTERRUPTED)
             if DEBUG["on"]:
                 raise
+            if isinstance(exc, OSError):  # a file or folder the library did not check: name it and the reason
+                fail(f"Error: {f'{exc.filename}: ' if exc.filename else ''}{exc.strerror or exc}", 1)
             fail(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in ltvcac; please report it with "
                  "the command and the traceback that --debug shows.", 1)
     return run
@@ -105,7 +106,7 @@ def command(name: str | None = None, plan: bool = False):
     """Register a command (with the settings options where it solves) inside the error boundary."""
     def register(func):
         wrapped = guarded(solves(func) if plan else func)
-        return app.command(name=name)(wrapped)
+        return app.command(name=name, cls=WordsCommand)(wrapped)
     return register
 
 
@@ -114,16 +115,16 @@ def echo(text: str, quiet: bool = False, err: bool = False) -> None:
         typer.echo(printable(text), err=err)
 
 
-def wrote(paths, quiet: bool = False) -> None:
-    """Say what was written, one line per file (or per folder of charts)."""
-    for line in optimizer.written_lines(paths):
-        echo(line, quiet)
+def wrote(paths, replaced=()) -> None:
+    """Say what was written (or replaced), one line per file (or per folder of charts), quiet or not."""
+    for line in optimizer.written_lines(paths, replaced):
+        echo(line)
 
 
 def finish(job, quiet: bool) -> None:
     """Show a solving job's report (its diagnosis even when quiet), what it wrote; exit 3 without a plan."""
     echo(render(job.text, flag), quiet and job.result.ok, err=not job.result.ok)
-    wrote(job.written, quiet)
+    wrote(job.written, job.replaced)
     if not job.result.ok:
         raise typer.Exit(code=EXIT_INFEASIBLE)
 
@@ -132,7 +133,7 @@ def finish_batch(batch, quiet: bool = False) -> None:
     """Show a batch's lines (warnings even when quiet) and what it wrote; exit with its code."""
     for text, err in batch.lines:
         echo(render(text, flag), quiet and not err, err=err)
-    wrote(batch.written, quiet)
+    wrote(batch.written, batch.replaced)
     raise typer.Exit(code=batch.exit_code)
 
 
@@ -141,32 +142,16 @@ def counter(total: int, quiet: bool):
     return lambda k, path: echo(f"[{k + 1}/{total}] {path.name}", quiet or total < 2, err=True)
 
 
-def progress(total: int, label: str, quiet: bool):
-    """A progress bar on stderr when it is a terminal; otherwise a bar that shows nothing."""
-    return typer.progressbar(length=total, label=label, file=sys.stderr, hidden=quiet or not sys.stderr.isatty())
-
-
-def option(kind, help: str, *names: str, **more):
-    """An option of type ``kind`` with its help (names and Typer settings as typer.Option takes them)."""
-    return Annotated[kind, typer.Option(*names, help=help, **more)]
-
-
-def out_file(help: str, metavar: str = "FILE.csv", kind=Path | None):
-    """An output file option (--out/-o)."""
-    return option(kind, help, "--out", "-o", dir_okay=False, metavar=metavar)
-
-
-def input_file(help: str, metavar: str, kind=Path):
-    """An input file argument that must exist."""
-    return Annotated[kind, typer.Argument(exists=True, dir_okay=False, metavar=metavar, help=help)]
-
-
 Source = input_file("A channel table (CSV or Parquet: channel, spend, customers or cac, ltv, optional limits and "
                     "curves) or a scenario file (TOML).", "CHANNELS.csv|SCENARIO.toml")
-Scenarios = input_file("Scenario files (TOML); see scenarios/.", "SCENARIO.toml...", list[Path])
-Plot = option(Path | None, "Charts (PNG, SVG): allocation, curves, frontier, draws.", file_okay=False, metavar="FOLDER")
+Scenarios = input_file("Scenario files (TOML; see scenarios/) or channel tables, each as a scenario with the "
+                       "options given here.", "SCENARIO.toml...", list[Path])
+Plot = option(Path | None, "Write charts here, PNG and SVG, named after the input: NAME.allocation, NAME.curves, and "
+                           "NAME.frontier, NAME.risk, NAME.stability where there are some.", file_okay=False,
+              metavar="FOLDER")
 Quiet = option(bool, "Print nothing but errors and the files written.", "--quiet", "-q")
-DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.")
+DecimalComma = option(bool, "Write CSVs as Nordic/European Excel reads them: ';' between cells, ',' for decimals.",
+                      "--decimal-comma")
 
 
 def version(value: bool) -> None:
@@ -179,8 +164,7 @@ def version(value: bool) -> None:
 def main_options(
     show_version: Annotated[bool, typer.Option("--version", callback=version, is_eager=True,
                                                help="Print the version and exit.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the Python traceback of an unexpected error, for a "
-                                        "bug report (the same as LTVCAC_DEBUG=1).")] = False,
+    debug: option(bool, "Show the traceback of an unexpected error, for a bug report.", "--debug") = False,
 ) -> None:
     """Where the next unit of acquisition budget should go: LTV:CAC-optimal budget plans."""
     DEBUG["on"] = debug or os.environ.get("LTVCAC_DEBUG", "") not in ("", "0")
@@ -256,9 +240,10 @@ def frontier_command(
     """The efficient frontier: the best value, customers and LTV:CAC for each budget in a range."""
     with progress(steps, "budgets", quiet) as bar:
         job = optimizer.frontier_job(source, settings, start, stop, steps, settings.get("target", 3.0), out=out,
-                                     plot=plot, decimal_comma=decimal_comma, progress=lambda k, n: bar.update(1))
-    echo(job.text, quiet)
-    wrote(job.written, quiet)
+                                     plot=plot, decimal_comma=decimal_comma,
+                                     progress=lambda k, n: bar.update(k - bar.pos))
+    echo(render(job.text, flag), quiet)
+    wrote(job.written)
 
 
 @command(plan=True)
@@ -280,9 +265,10 @@ def report(
 @command()
 def validate(
     files: input_file("Channel tables (CSV, Parquet) or scenarios (TOML).", "FILE...", list[Path]),
+    quiet: Quiet = False,
 ) -> None:
     """Check channel tables and scenario files without solving: every problem in every file is listed."""
-    finish_batch(optimizer.validate_job(files))
+    finish_batch(optimizer.validate_job(files), quiet)
 
 
 @command()
@@ -306,14 +292,17 @@ def ltv(
     channel_col: option(str, "Channel column of the acquisition table.") = "channel",
     date_format: option(str | None, "strftime format of the dates, e.g. %d.%m.%Y. Default: ISO 8601.") = None,
     out: out_file("Write LTV per channel (with intervals) here.") = None,
-    timeline: option(Path | None, "Write value per customer by period here, for set-ltv.", dir_okay=False) = None,
+    timeline: option(Path | None, "Write value per customer by period here, for set-ltv.", dir_okay=False,
+                     metavar="FILE.csv") = None,
+    decimal_comma: DecimalComma = False,
+    quiet: Quiet = False,
 ) -> None:
     """Expected lifetime value of a newly acquired customer, per acquisition channel."""
     settings = optimizer.LtvSettings(model.value, horizon, unit.value, discount, margin, confidence, min_customers)
     job = optimizer.ltv_job(transactions, acquisition, settings, end=end, out=out, customer_col=customer_col,
                             date_col=date_col, amount_col=amount_col, channel_col=channel_col,
-                            date_format=date_format, timeline=timeline)
-    echo(job.text)
+                            date_format=date_format, timeline=timeline, decimal_comma=decimal_comma)
+    echo(render(job.text, flag), quiet)
     wrote(job.written)
 
 
@@ -323,10 +312,14 @@ def set_ltv_command(
     ltv_table: input_file("LTV per channel: channel, ltv (as `ltvcac ltv` writes).", "LTV_TABLE"),
     out: out_file("The channel table with the new ltv column.", kind=Path),
     timeline: option(Path | None, "Value by period (ltv --timeline): adds value_<N>m columns.", exists=True) = None,
-    months: option(str | None, "Months of the value columns, e.g. 0,3,6,12 (default: 0-12, then fewer).") = None,
+    months: option(str | None, "Months of the value columns, e.g. 0,3,6,12 (default: 0-12, then fewer).",
+                   metavar="MONTHS") = None,
+    decimal_comma: DecimalComma = False,
+    quiet: Quiet = False,
 ) -> None:
     """Put estimated LTVs (and value by month, for payback) into a channel table, matching channels by name."""
-    job = optimizer.set_ltv_job(channels, ltv_table, out, timeline=timeline, months=months)
+    job = optimizer.set_ltv_job(channels, ltv_table, out, timeline=timeline, months=months,
+                                decimal_comma=decimal_comma)
     echo(job.text, err=True)
     wrote(job.written)
 
@@ -350,15 +343,19 @@ def attribute_command(
     stats_dir: option(Path | None, "Write journey statistics here: channels, path lengths, top paths, transitions.",
                       file_okay=False, metavar="FOLDER") = None,
     sep: option(str, "Separator between channels in a path.") = ">",
-    weights: option(str, "Position-based shares of first, middle and last touches.") = "0.4,0.2,0.4",
+    weights: option(str, "Position-based shares of first, middle and last touches.",
+                    metavar="FIRST,MIDDLE,LAST") = "0.4,0.2,0.4",
     half_life: option(float, "Time decay: days after which a touch counts half.") = 7.0,
     lookback: option(float, "Event logs: days before a conversion that touches count.") = 30.0,
-    collapse_repeats: option(bool, "Event logs: count a channel touched several times in a row once.") = False,
+    collapse_repeats: option(bool, "Event logs: count a channel touched several times in a row once.",
+                            "--collapse-repeats") = False,
     customer_col: option(str, "Event logs: the customer id column.") = "customer_id",
     time_col: option(str, "Event logs: the timestamp column.") = "timestamp",
     channel_col: option(str, "Event logs: the channel column.") = "channel",
     conversion_col: option(str, "Event logs: the conversion flag column.") = "conversion",
     value_col: option(str, "Event logs: the conversion value column (optional).") = "value",
+    decimal_comma: DecimalComma = False,
+    quiet: Quiet = False,
 ) -> None:
     """Attribute conversions to channels from customer journeys, and write the optimizer's channel table."""
     job = optimizer.attribute_job(
@@ -366,8 +363,8 @@ def attribute_command(
         collapse_repeats=collapse_repeats, spend=spend, ltv=ltv, out=out, bootstrap=bootstrap, stats_dir=stats_dir,
         compare_models=compare_models, columns=dict(customer_col=customer_col, time_col=time_col,
                                                     channel_col=channel_col, conversion_col=conversion_col,
-                                                    value_col=value_col))
-    echo(job.text)
+                                                    value_col=value_col), decimal_comma=decimal_comma)
+    echo(render(job.text, flag), quiet)
     echo(job.notes, err=True)
     wrote(job.written)
 
@@ -378,12 +375,15 @@ def fit_curves_command(
                         "HISTORY"),
     out: out_file("The channel table to write.", kind=Path),
     adstock: option(float, "Share of a period's spend that still works the next period (0 = none), e.g. 0.3.") = 0.0,
-    plot: option(Path | None, "Write fits.png and fits.svg here: each channel's periods with the chosen and the "
-                              "other curves.", file_okay=False, metavar="FOLDER") = None,
+    plot: option(Path | None, "Write NAME.fits.png and .svg here (NAME: the history file's), one panel per channel: "
+                              "its observed periods, the chosen curve and the other candidates.", file_okay=False,
+                 metavar="FOLDER") = None,
+    decimal_comma: DecimalComma = False,
+    quiet: Quiet = False,
 ) -> None:
     """Fit each channel's linear, power, saturating and Hill curve from history; keep the best by AIC."""
-    job = optimizer.fit_job(history, out, adstock, plot=plot)
-    echo(job.text)
+    job = optimizer.fit_job(history, out, adstock, plot=plot, decimal_comma=decimal_comma)
+    echo(render(job.text, flag), quiet)
     echo(job.notes, err=True)
     wrote(job.written)
 

@@ -52,7 +52,10 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()), help="where data is cached")
+    parser.add_argument("--quick", action="store_true", help="10 000 paths, one run each (about a minute)")
     args = parser.parse_args()
+    if args.quick:
+        args.paths, args.repeats = 10_000, 1
     csv = paths_file(args.paths, args.folder, args.channels, args.max_length, 0.3 if args.max_length <= 8 else 0.15)
     peer = importlib.util.find_spec("ChannelAttribution") is not None
     ltvcac = shutil.which("ltvcac") or "ltvcac"

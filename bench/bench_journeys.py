@@ -52,7 +52,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="100 000 events (under a minute)")
     args = parser.parse_args()
+    if args.quick:
+        args.events = [100_000]
     if serve_or_run(args.one, measure):
         return
     print(f"{'events':>10} {'CSV MB':>8} {'build s':>8} {'distinct paths':>15} {'peak MB before':>15} "

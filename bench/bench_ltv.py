@@ -33,7 +33,10 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-methods", action="store_true", help="only the fits against lifetimes")
+    parser.add_argument("--quick", action="store_true", help="10 000 customers, one repeat (about a minute)")
     args = parser.parse_args()
+    if args.quick:
+        args.customers, args.repeats = [10_000], 1
     print(f"{'customers':>10} {'rows':>9} {'ours s':>8} {'lifetimes s':>12} {'ratio':>6} {'max rel diff':>13}")
     logs = {n: make_log(n) for n in args.customers}
     for n, (log, _) in logs.items():

@@ -69,7 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="10 and 100 channels, one repeat")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.repeats = [10, 100], 1
     print(f"{'n':>5} {'case':<34} {'median s':>9} {'vs min-ratio':>13} {'status':>11} {'binding':>8}")
     for n in args.sizes:
         runs = {name: timed(args.repeats, table, **kw) for name, (table, kw) in cases(instance(n)).items()}

@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="one run")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats = 1
     scenarios = sorted(str(p) for p in (ROOT / "scenarios").glob("*.toml"))
     command = shutil.which("ltvcac") or "ltvcac"
     times = []

@@ -38,7 +38,10 @@ def main() -> None:
     parser.add_argument("--channels", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=300)
+    parser.add_argument("--quick", action="store_true", help="10 and 50 channels, one repeat, 60 s limit")
     args = parser.parse_args()
+    if args.quick:
+        args.channels, args.repeats, args.time_limit = [10, 50], 1, 60.0
     print(f"{'channels':>9} {'median s':>9} {'status':>11} {'proven gap':>11} {'rounds':>7}")
     for n in args.channels:
         frame = instance(n)

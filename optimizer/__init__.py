@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from optimizer.errors import InputError, OptimizerError, OutputError, SolverError, UsageError
 from optimizer.model.choices import BudgetMode, Objective
-from optimizer.version import __version__
 
 _API = {
+    "__version__": "optimizer.version",  # importlib.metadata takes 30 ms: only for --version
     "optimize": "optimizer.optimization",
     "optimize_settings": "optimizer.optimization",
     "read_channels": "optimizer.model.channels",
@@ -161,6 +161,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names __getattr__ loads
     from optimizer.solve.backends import solver_report
     from optimizer.uncertainty.summary import PriceOfSafety, Uncertainty
     from optimizer.uncertainty.table import read_draws
+    from optimizer.version import __version__
     from optimizer.whatif.batch import compare, describe_file, run_scenarios
     from optimizer.whatif.frontier import frontier
     from optimizer.whatif.scenario import load_scenario, load_source

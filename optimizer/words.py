@@ -32,7 +32,12 @@ def percent(fraction: float) -> str:
     """A signed percentage, such as +20 %."""
     if fraction is None or not math.isfinite(fraction):
         return "-"
-    return f"{fraction * 100:+.1f} %"
+    return f"{fraction * 100:+,.1f} %".replace(",", " ")
+
+
+def whole(n: int) -> str:
+    """A count of things (channels, rows, draws) with a space between thousands: 9 960."""
+    return f"{int(n):,}".replace(",", " ")
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -21,10 +21,6 @@ settings.register_profile("fuzz", max_examples=int(os.environ.get("LTVCAC_FUZZ_E
                           suppress_health_check=_SLOW)
 
 
-def pytest_configure(config):
-    settings.load_profile("fuzz" if "fuzz" in (config.option.markexpr or "") else "quick")
-
-
 SOLVERS = [name.value for name, backend in BACKENDS.items() if backend.available()]
 
 
@@ -45,3 +41,21 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+SLOW = "slow: runs in CI (CI=true, as .ci/run has it there) or with LTVCAC_SLOW=1; skipped otherwise"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", SLOW)
+    settings.load_profile("fuzz" if "fuzz" in (config.option.markexpr or "") else "quick")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests (the README's every command) run in CI and on request, so the default suite stays quick."""
+    if os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("LTVCAC_SLOW"):
+        return
+    skip = pytest.mark.skip(reason=SLOW)
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

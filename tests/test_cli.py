@@ -69,9 +69,16 @@ def test_bad_options_exit_2(example):
     assert result.exit_code == 2 and "'lots' is not an amount" in result.stderr
 
 
-def test_output_in_missing_folder_fails_before_solving(example, tmp_path):
-    result = run("optimize", example, "--out", tmp_path / "nope" / "plan.csv")
-    assert result.exit_code == 1 and "does not exist" in result.stderr
+def test_output_in_a_missing_folder_creates_it(example, tmp_path):
+    target = tmp_path / "out" / "plans" / "plan.csv"
+    result = run("optimize", example, "--out", target, "-q")
+    assert result.exit_code == 0 and target.exists() and f"Wrote {target}" in result.stdout
+
+
+def test_output_under_a_file_fails_before_solving(example, tmp_path):
+    (tmp_path / "taken").write_text("x")
+    result = run("optimize", example, "--out", tmp_path / "taken" / "plan.csv")
+    assert result.exit_code == 1 and "is a file, not a folder" in result.stderr
 
 
 def test_formula_like_names_are_escaped_and_decimal_comma(write, tmp_path):
@@ -273,9 +280,12 @@ def test_report_command_writes_one_html_page(tmp_path):
     assert result.exit_code == 3 and "minimum spends add up to" in (tmp_path / "bad.html").read_text()
 
 
-def test_optimize_plot_writes_the_charts(example, tmp_path):
-    assert run("optimize", example, "-q", "--plot", tmp_path).exit_code == 0
-    assert {p.name for p in tmp_path.iterdir()} == {"allocation.png", "allocation.svg", "curves.png", "curves.svg"}
+def test_every_command_names_its_charts_after_its_input(example, tmp_path):
+    """One rule for --plot: NAME.CHART.png and .svg, NAME the channel table's or scenario's name."""
+    assert run("optimize", example, "-q", "--plot", tmp_path / "a").exit_code == 0
+    assert {p.name for p in (tmp_path / "a").iterdir()} == {
+        "channels.allocation.png", "channels.allocation.svg", "channels.curves.png", "channels.curves.svg"}
+
 
 
 def test_written_files_are_readable_by_others(example, tmp_path):
@@ -319,7 +329,7 @@ def test_fit_curves_writes_a_channel_table_and_a_chart(tmp_path):
     assert "Chosen by the lowest AIC" in result.stdout
     table = pd.read_csv(out).set_index("channel")
     assert table.loc["TV", "curve"] == "hill" and table.loc["Search", "curve"] == "power"
-    assert {p.name for p in charts.iterdir()} == {"fits.png", "fits.svg"}
+    assert {p.name for p in charts.iterdir()} == {"history.fits.png", "history.fits.svg"}
     assert run("optimize", out, "-q").exit_code == 0
 
 
@@ -329,3 +339,19 @@ def test_optimize_with_buy_ins_and_max_active(write):
     result = run("optimize", path, "--max-active", "2", "--time-limit", "60")
     assert result.exit_code == 0, result.output
     assert "mixed-integer model" in result.stdout and "min (min_buy_in (off))" in result.stdout
+
+
+def test_a_command_says_when_it_replaces_a_file(tmp_path):
+    """report and run write to out/ by default, so they say "Replaced" for a file that was there (report goes
+    through the same check; its charts make it too slow to run twice here)."""
+    scenario = SCENARIOS[0].parent / "budget-cut.toml"
+    first = run("run", scenario, "--out-dir", tmp_path, "-q")
+    second = run("run", scenario, "--out-dir", tmp_path, "-q")
+    assert first.exit_code == second.exit_code == 0
+    plan = tmp_path / "budget-cut.plan.csv"
+    assert f"Wrote {plan}" in first.stdout and f"Replaced {plan}" in second.stdout
+
+
+def test_a_channel_table_stands_for_a_scenario_in_compare(example):
+    result = run("compare", example, example.parent / "budget-cut.toml")
+    assert result.exit_code == 0 and "channels" in result.stdout and "budget-cut" in result.stdout

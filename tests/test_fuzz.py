@@ -2,7 +2,7 @@
 
 For every command and every generated input (damaged tables, scenario files, options; see
 tests/hostile.py) the command line must: exit 0, 1, 2 or 3; show no traceback and report no bug; change
-no file it does not announce ("Wrote ...", "Removed ..."), and on exit 1 or 2 of a single job change no
+no file it does not announce ("Wrote ...", "Replaced ...", "Removed ..."), and on exit 1 or 2 of a single job change no
 file at all; and, when it succeeds, write only finite numbers.
 
 The default run tries a few fixed examples per command (quick enough for every commit); the long run
@@ -96,8 +96,8 @@ def announced_paths(output: str) -> set[Path]:
         if line.startswith("Wrote charts to "):
             folder, names = line[len("Wrote charts to "):].rsplit(": ", 1)
             paths |= {Path(folder) / n for n in names.split(", ")}
-        elif line.startswith("Wrote "):
-            paths.add(Path(line[len("Wrote "):]))
+        elif line.startswith(("Wrote ", "Replaced ")):
+            paths.add(Path(line.split(" ", 1)[1]))
         elif line.startswith("Removed "):
             paths.add(Path(line[len("Removed "):].split(": ", 1)[0]))
     return {p.absolute() for p in paths}

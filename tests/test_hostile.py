@@ -213,7 +213,7 @@ def test_an_interrupt_midway_writes_nothing_and_exits_130(tmp_path, monkeypatch)
         (tmp_path / f"{name}.toml").write_text('channels = "t.csv"\n')
     from optimizer.whatif import batch
 
-    real = batch.load_scenario
+    real = batch.load_source
     calls = []
 
     def interrupted(path, overrides=None):
@@ -222,7 +222,7 @@ def test_an_interrupt_midway_writes_nothing_and_exits_130(tmp_path, monkeypatch)
             raise KeyboardInterrupt
         return real(path, overrides)
 
-    monkeypatch.setattr(batch, "load_scenario", interrupted)
+    monkeypatch.setattr(batch, "load_source", interrupted)
     result = run("run", tmp_path / "s1.toml", tmp_path / "s2.toml", "--out-dir", tmp_path / "out")
     assert result.exit_code == 130 and "Interrupted; nothing was written." in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s1.toml", "s2.toml", "t.csv"]

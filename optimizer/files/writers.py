@@ -1,11 +1,11 @@
 """Writing results: atomically (temporary file, then rename), and safe to open in a spreadsheet.
 
 Every output path is checked before any work starts (:func:`check_target`, :func:`check_folder`), so
-a long run never ends in "cannot write". A file is written to a temporary name beside its target and
-renamed into place, so a failed or interrupted run never leaves half a file. A command that writes
-several files does so inside :func:`together`: every file (and folder) is held back under a temporary
-name and all move into place when the command ends well; on an error or Ctrl-C the temporaries are
-removed and nothing was written.
+a long run never ends in "cannot write". A missing folder of an output is created (as ``out/`` on a
+fresh clone). A file is written to a temporary name beside its target and renamed into place, so a
+failed or interrupted run never leaves half a file. A command that writes several files does so inside
+:func:`together`: every file (and folder) is held back under a temporary name and all move into place
+when the command ends well; on an error or Ctrl-C the temporaries are removed and nothing was written.
 """
 
 from __future__ import annotations
@@ -59,11 +59,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     :func:`together`, at the end of the block)."""
     path = Path(path)
     held = _HELD.get()
-    if held is None:
-        check_target(path)
-    else:
-        _check_file(path)
-        check_folder(path.parent)
+    check_target(path)
+    if held is None and not path.parent.exists():
+        prepare_folder(path.parent)
     if path.is_symlink():  # write where the link points, and keep the link
         path = path.resolve()
     folder = next(p for p in (path.parent, *path.parent.parents) if p.exists())
@@ -153,11 +151,9 @@ def _mode_for(path: Path) -> int:
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as formulas, prefixed with an apostrophe."""
     out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
+    text = [pd.api.types.is_object_dtype(k) or pd.api.types.is_string_dtype(k) for k in out.dtypes]  # read once:
+    for column in out.columns[text]:  # a frontier has 10 000 numeric columns
+        out[column] = out[column].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
     return out
 
 
@@ -195,16 +191,16 @@ def write_text(text: str, path: str | Path) -> Path:
 
 
 def check_target(path: str | Path | None, inputs: Iterable[str | Path] = ()) -> None:
-    """Fail before any work when ``path`` cannot be written: no such folder, a folder, an input file."""
+    """Fail before any work when ``path`` cannot be written: a folder, read-only, an input file (a missing
+    folder is fine: it is created when the file is written)."""
     if path is None:
         return
     path = Path(path)
     _check_file(path)
     _check_parents(path.parent, f"cannot write {path}")
-    if not path.parent.exists():
-        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist; create it first")
-    if not os.access(path.parent, os.W_OK):
-        raise OutputError(f"cannot write {path}: the folder {path.parent} is not writable")
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+    if not os.access(existing, os.W_OK):
+        raise OutputError(f"cannot write {path}: the folder {existing} is not writable")
     for source in inputs:
         if source is not None and not isinstance(source, pd.DataFrame) and _same_file(path, Path(source)):
             raise OutputError(f"{path} is also an input; writing it would replace the input, so give another name")

@@ -22,7 +22,7 @@ def attribute_job(journeys: Path, model: str, order: int = 1, sep: str = ">", we
                   half_life_days: float = 7.0, lookback_days: float = 30.0, collapse_repeats: bool = False,
                   spend: Path | None = None, ltv: Path | None = None, out: Path | None = None,
                   compare_models: Path | None = None, stats_dir: Path | None = None,
-                  columns: dict | None = None, bootstrap: int = 0) -> Job:
+                  columns: dict | None = None, bootstrap: int = 0, decimal_comma: bool = False) -> Job:
     """Attribute journeys, and write the channel table (with ``spend``), the models side by side, statistics.
 
     ``bootstrap`` replicates of the journeys give each channel's customers a 90 % interval."""
@@ -44,9 +44,9 @@ def attribute_job(journeys: Path, model: str, order: int = 1, sep: str = ">", we
         notes += more
     written = []
     if out is not None:
-        written.append(write_csv(table, out, escape=False))
+        written.append(write_csv(table, out, decimal_comma=decimal_comma, escape=False))
     if compare_models is not None:
-        written.append(write_csv(found.models, compare_models))
+        written.append(write_csv(found.models, compare_models, decimal_comma=decimal_comma))
     if stats_dir is not None:
         written += write_stats(found, stats_dir)
     return Job(format_attribution(found), tuple(written), notes=note_lines((*found.notes, *notes)))

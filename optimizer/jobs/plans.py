@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from optimizer.files.writers import (
     write_json,
     write_text,
 )
-from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job
+from optimizer.jobs.job import EXIT_BAD_INPUT, EXIT_INFEASIBLE, Batch, Job, existing, within_time
 from optimizer.report.charts import save_charts
 from optimizer.report.html import render_report
 from optimizer.report.pivots import pivots
@@ -35,11 +37,12 @@ def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_jso
              pivot: Path | None = None) -> Job:
     """Solve one channel table or scenario and write the plan, its summary, its LP model, charts and (for a
     plan over cells) its pivots per channel and dimension."""
+    started = time.monotonic()
     for target in (out, summary_json, lp_file):
         check_target(target, [source])
     check_folder(plot)
     check_folder(pivot)
-    scenario = load_source(source, overrides)
+    scenario = within_time(load_source(source, overrides), started)
     for target in (out, summary_json, lp_file):  # nor any file the scenario reads
         check_target(target, scenario.inputs)
     result = scenario.run(lp_file=lp_file)
@@ -51,7 +54,7 @@ def plan_job(source: Path, overrides: dict, out: Path | None = None, summary_jso
             result.summary())
         written.append(write_json(summary, summary_json))
     if plot is not None and result.ok:
-        written += save_charts(plot, result)
+        written += save_charts(plot, result, stem=scenario.name)
     if pivot is not None and result.ok:
         written += write_pivots(result, pivot, scenario.name, decimal_comma)
     return Job(_scenario_text(scenario) + format_result(result), tuple(written), result)
@@ -74,6 +77,7 @@ def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bo
     prepare_folder(out_dir)
     runs = run_scenarios(paths, overrides, on_start)
     lines, written = _renamed(runs), []
+    replaced = existing(*(out_dir / f"{r.name}.{kind}" for r in runs for kind in ("plan.csv", "summary.json")))
     for one in runs:
         if one.error is not None:
             lines.append((f"{one.name}: Error: {one.error}", True))
@@ -86,7 +90,7 @@ def run_job(paths: list[Path], overrides: dict, out_dir: Path, decimal_comma: bo
             lines.append((format_run_line(one), not one.result.ok))
         else:
             lines.append((_scenario_text(one.scenario) + format_result(one.result), not one.result.ok))
-    return Batch(lines + _failures(runs), tuple(written), _exit_code(runs))
+    return Batch(lines + _failures(runs), tuple(written), _exit_code(runs), replaced)
 
 
 @together()
@@ -115,9 +119,10 @@ def frontier_job(source: Path, overrides: dict, start: str, stop: str, steps: in
                  out: Path | None = None, plot: Path | None = None, decimal_comma: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> Job:
     """Sweep the budget for a channel table or scenario; write the points and the charts."""
+    started = time.monotonic()
     check_target(out, [source])
     check_folder(plot)
-    scenario = load_source(source, overrides)
+    scenario = within_time(load_source(source, overrides), started)
     check_target(out, scenario.inputs)
     front = frontier(scenario.channels, start, stop, steps, target, progress=progress, settings=scenario.settings,
                      rules=list(scenario.rules))
@@ -131,24 +136,26 @@ def frontier_job(source: Path, overrides: dict, start: str, stop: str, steps: in
 def report_job(source: Path, overrides: dict, out: Path | None = None, with_frontier: bool = True,
                start: str = "-50%", stop: str = "+50%", steps: int = 21, plot: Path | None = None) -> Job:
     """One self-contained HTML page for a channel table or scenario."""
-    scenario = load_source(source, overrides)
+    started = time.monotonic()
+    scenario = within_time(load_source(source, overrides), started)
     out = out if out is not None else REPORTS / f"{scenario.name}.report.html"
-    if out.parent == REPORTS and not REPORTS.is_dir():
-        check_folder(REPORTS)  # made when the report moves into place
-    else:
-        check_target(out, scenario.inputs)
+    check_target(out, scenario.inputs)  # a missing folder (out/) is made when the report moves into place
     check_folder(plot)
-    result = scenario.run()
+    limit = scenario.settings.time_limit
+    result = (scenario if limit is None or not with_frontier else dataclasses.replace(  # half the time for the plan
+        scenario, settings=scenario.settings.replace(time_limit=limit / 2))).run()
     front = None
     if with_frontier and result.ok:
-        front = frontier(scenario.channels, start, stop, steps, settings=scenario.settings,
+        left = None if limit is None else max(limit - (time.monotonic() - started), 0.1)
+        front = frontier(scenario.channels, start, stop, steps, settings=scenario.settings.replace(time_limit=left),
                          rules=list(scenario.rules))
     page = render_report(result, f"ltvcac: {scenario.name}", scenario.description, scenario.changes, front)
+    replaced = existing(out)
     written = [write_text(page, out)]
     if plot is not None and result.ok:
         written += save_charts(plot, result, front, stem=scenario.name)
     text = "" if result.ok else "No plan keeps every rule: see the report.\n" + format_result(result)
-    return Job(text, tuple(written), result)
+    return Job(text, tuple(written), result, replaced=replaced)
 
 
 def validate_job(paths: list[Path]) -> Batch:

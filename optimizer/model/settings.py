@@ -119,8 +119,9 @@ SETTING_HELP = {
     "method": "'auto' (default) solves a budget-only model exactly by its multiplier and others by refined LPs; "
               "'lp' always uses LPs.",
     "max_active": "At most this many channels may spend anything (solved as a mixed-integer model).",
-    "time_limit": "Seconds the solve may take (S-curves, buy-ins, `max_active`); the best plan by then is returned "
-                  "with its proven gap.",
+    "time_limit": "Seconds the whole command may take, reading and writing included (a frontier's budgets share "
+                  "them); a mixed-integer solve (S-curves, buy-ins, `max_active`) returns its best plan by then with "
+                  "its proven gap.",
     "max_payback": "Months, e.g. 12: the new customers' value by then covers spend + fixed costs.",
     "organic_customers": "Customers who come whatever the budget (blended figures only).",
     "organic_ltv": "Lifetime value of one organic customer.",

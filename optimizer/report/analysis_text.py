@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from optimizer.fitting.fit import CurveFits
 from optimizer.ltv.estimate import LtvResult
-from optimizer.words import money
+from optimizer.words import money, whole
 
 
 def format_ltv(result: LtvResult, with_timeline: bool = False) -> str:
@@ -12,13 +12,15 @@ def format_ltv(result: LtvResult, with_timeline: bool = False) -> str:
     s = result.settings
     level = f"{s.confidence:.0%}"
     lines = [f"LTV of a new customer: {s.model}, horizon {s.horizon:g} {s.unit}, discount {s.discount:g} per "
-             f"{s.unit[:-1]}, margin {s.margin:g}", ""]
+             f"{s.unit[:-1]}, margin {s.margin:g}"
+             + (" (revenue counted as value: give `margin`, such as 0.3, for gross margin)" if s.margin == 1 else ""),
+             ""]
     t = result.table
     width = max(8, *(len(c) for c in t["channel"]))
     lines.append(f"{'Channel':<{width}}{'customers':>11}{'repeat':>9}{'LTV':>12}   {level + ' interval':<24}fit")
     for r in t.itertuples():
         interval = f"{money(r.ltv_low)} - {money(r.ltv_high)}"
-        lines.append(f"{r.channel:<{width}}{r.customers:>11}{r.repeat_customers:>9}{money(r.ltv):>12}   "
+        lines.append(f"{r.channel:<{width}}{whole(r.customers):>11}{whole(r.repeat_customers):>9}{money(r.ltv):>12}   "
                      f"{interval:<24}{r.fit}")
     if with_timeline and result.timeline is not None:
         lines += ["", *_timeline_lines(result.timeline, s.unit.value, width)]

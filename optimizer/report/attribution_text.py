@@ -6,7 +6,7 @@ Kept apart from the LTV and curve texts so that ``ltvcac attribute`` imports no 
 from __future__ import annotations
 
 from optimizer.journeys.analyze import Analysis
-from optimizer.words import money
+from optimizer.words import money, whole
 
 
 def format_attribution(found: Analysis) -> str:
@@ -14,17 +14,19 @@ def format_attribution(found: Analysis) -> str:
     models = found.models.set_index("channel")
     stats = found.channels.set_index("channel")
     paths = found.paths
-    distinct = f"{len(paths):,}".replace(",", " ")
+    distinct = whole(len(paths))
     head = (f"{distinct} distinct paths, {money(paths.conversions.sum())} conversions, "
             f"{money((paths.conversions + paths.nulls).sum())} journeys; model: {found.model}")
     width = max(8, *(len(c) for c in models.index))
     names = list(models.columns)
-    lines = [head, "", f"{'Channel':<{width}}" + "".join(f"{n[:13]:>14}" for n in names)
+    cols = [max(14, len(n) + 2) for n in names]  # a model's name is never cut
+    lines = [head, "", f"{'Channel':<{width}}" + "".join(f"{n:>{w}}" for n, w in zip(names, cols, strict=True))
              + f"{'reach':>8}{'opens':>9}{'assists':>9}{'closes':>9}"]
     for channel, row in models.iterrows():
         s = stats.loc[channel]
-        lines.append(f"{channel:<{width}}" + "".join(f"{v:>14,.1f}".replace(",", " ") for v in row)
-                     + f"{s.reach:>8.1%}{s.opens:>9.0f}{s.assists:>9.0f}{s.closes:>9.0f}")
+        cells = "".join(f"{v:>{w},.1f}".replace(",", " ") for v, w in zip(row, cols, strict=True))
+        roles = "".join(f"{whole(round(v)):>9}" for v in (s.opens, s.assists, s.closes))
+        lines.append(f"{channel:<{width}}{cells}{s.reach:>8.1%}{roles}")
     days = found.days_to_conversion
     if len(days):
         q = days.quantile([0.1, 0.5, 0.9])

@@ -17,13 +17,15 @@ import pandas as pd
 
 from optimizer.files.writers import atomic_write, prepare_folder
 from optimizer.fitting.fit import CurveFits, model_customers
+from optimizer.report.top import TOP, rest_row, top_rows
 from optimizer.results.result import Result
 from optimizer.whatif.frontier import Frontier
-from optimizer.words import money
+from optimizer.words import money, whole
 
 CURRENT = dict(facecolor="white", edgecolor="black", hatch="///")
 RECOMMENDED = dict(facecolor="0.3", edgecolor="black")
 FORMATS = ("png", "svg")
+CURVES = 12  # response-curve panels in one chart: beyond, the channels with the most spend or change
 
 
 def _money_axis(axis, ticks: int | None = None) -> None:
@@ -40,17 +42,25 @@ def _figure(size: tuple[float, float]):
     return Figure(figsize=size, layout="constrained")
 
 
-def allocation_data(result: Result) -> pd.DataFrame:
-    """Current and recommended spend per channel, largest recommendation first."""
-    plan = result.plan[["channel", "current_spend", "recommended_spend"]]
-    return plan.sort_values("recommended_spend", ascending=False, kind="stable").reset_index(drop=True)
+def allocation_data(result: Result, most: int = TOP) -> pd.DataFrame:
+    """Current and recommended spend per channel, largest recommendation first; beyond ``most`` channels, those
+    with the most spend or change and one row for the others (see :mod:`optimizer.report.top`)."""
+    columns = ["channel", "current_spend", "recommended_spend"]
+    shown, rest = top_rows(result.plan, most)
+    data = shown[columns].sort_values("recommended_spend", ascending=False, kind="stable")
+    if len(rest):
+        data = pd.concat([data, pd.DataFrame([rest_row(rest)])[columns]])
+    return data.reset_index(drop=True)
 
 
-def curve_data(result: Result, points: int = 120) -> pd.DataFrame:
-    """Each channel's response curve over 0 .. 1.5 x the larger of its current and recommended spend."""
+def curve_data(result: Result, points: int = 120, most: int | None = None) -> pd.DataFrame:
+    """Each channel's response curve over 0 .. 1.5 x the larger of its current and recommended spend (with
+    ``most``, only the channels with the most spend or change)."""
     channels, plan = result.channels, result.plan
+    plan = plan.reset_index(drop=True)
+    shown = plan if most is None else top_rows(plan, most)[0]
     rows = []
-    for i, r in enumerate(plan.itertuples()):
+    for i, r in zip(shown.index, shown.itertuples(), strict=True):
         top = 1.5 * max(r.current_spend, r.recommended_spend, 1.0)
         if np.isfinite(r.max_allowed):
             top = max(top, min(r.max_allowed * 1.05, 3 * top))
@@ -62,8 +72,8 @@ def curve_data(result: Result, points: int = 120) -> pd.DataFrame:
 
 def plot_allocation(result: Result, ax=None):
     """Horizontal bars: current (hatched) and recommended (grey) spend per channel."""
-    ax = ax or _axes((8, 0.45 * len(result.plan) + 1.5))
     data = allocation_data(result).iloc[::-1]
+    ax = ax or _axes((8, 0.45 * len(data) + 1.5))
     y = np.arange(len(data))
     ax.barh(y + 0.2, data["current_spend"], height=0.4, label="current", **CURRENT)
     ax.barh(y - 0.2, data["recommended_spend"], height=0.4, label="recommended", **RECOMMENDED)
@@ -104,9 +114,11 @@ def plot_frontier(front: Frontier, ax=None):
     return ax
 
 
-def plot_curves(result: Result):
-    """One small chart per channel: its response curve, current (o) and recommended (*) spend."""
-    data, plan = curve_data(result), result.plan
+def plot_curves(result: Result, most: int = CURVES):
+    """One small chart per channel (beyond ``most``, those with the most spend or change): its response curve,
+    current (o) and recommended (*) spend."""
+    data = curve_data(result, most=most)
+    plan = top_rows(result.plan, most)[0]
     n = len(plan)
     cols = min(3, n)
     rows = math.ceil(n / cols)
@@ -126,7 +138,9 @@ def plot_curves(result: Result):
     for ax in axes[n:]:
         ax.set_visible(False)
     axes[0].legend(fontsize=8, loc="lower right")
-    fig.suptitle("Response curves: customers by spend (shaded: allowed spend)")
+    others = len(result.plan) - n
+    fig.suptitle("Response curves: customers by spend (shaded: allowed spend)"
+                 + (f"; {whole(n)} channels with the most spend or change of {whole(n + others)}" if others else ""))
     return fig
 
 
@@ -200,9 +214,10 @@ def save_charts(folder: str | Path, result: Result, front: Frontier | None = Non
     return _save(folder, {**figures, **risk_figures(result)}, formats, stem)
 
 
-def save_fit_charts(folder: str | Path, fits: CurveFits, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the fitted-curves chart (``fits.png`` and ``fits.svg``); returns the files written."""
-    return _save(folder, {"fits": plot_fits(fits)}, formats, "")
+def save_fit_charts(folder: str | Path, fits: CurveFits, formats: tuple[str, ...] = FORMATS,
+                    stem: str = "") -> list[Path]:
+    """Write the fitted-curves chart (``STEM.fits.png`` and ``.svg``); returns the files written."""
+    return _save(folder, {"fits": plot_fits(fits)}, formats, stem)
 
 
 def _save(folder: str | Path, figures: dict, formats: tuple[str, ...], stem: str) -> list[Path]:

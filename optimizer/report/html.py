@@ -14,9 +14,10 @@ from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier,
 from optimizer.report.payback_text import months, portfolio_rows
 from optimizer.report.risk_text import format_uncertainty
 from optimizer.report.text import format_result
+from optimizer.report.top import rest_row, top_rows
 from optimizer.results.result import Result
 from optimizer.whatif.frontier import Frontier
-from optimizer.words import count, money, percent, ratio
+from optimizer.words import count, money, percent, ratio, whole
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#111}
 table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{border:1px solid #bbb;padding:4px 6px}
@@ -44,7 +45,7 @@ def render_report(result: Result, title: str, description: str = "", changes: tu
         parts.append(_figure(plot_frontier(front).figure, "The efficient frontier"))
     parts.append(_figure(plot_curves(result), "Each channel's response curve"))
     parts += _uncertainty(result)
-    parts.append(f"<h2>Full report</h2><pre>{e(format_result(result, max_rows=1000))}</pre>")
+    parts.append(f"<h2>Full report</h2><pre>{e(format_result(result))}</pre>")
     return "".join([*parts, "</body></html>"])
 
 
@@ -71,7 +72,8 @@ def _plan(result: Result) -> str:
             "<th>marginal</th>" + ("<th>payback (months)</th>" if payback else "")
             + "<th>held by</th><th>LTV range</th><th>why</th></tr>")
     rows = []
-    for r in result.plan.itertuples():
+    shown, rest = top_rows(result.plan)
+    for r in shown.itertuples():
         months_cell = f"<td class='n'>{months(r.recommended_payback_months)}</td>" if payback else ""
         change = percent(r.change_pct / 100) if r.change_pct == r.change_pct else "new"
         held = getattr(r, "held_by", "") or ""
@@ -81,7 +83,14 @@ def _plan(result: Result) -> str:
                     f"<td class='n'>{ratio(r.recommended_ltv_cac)}</td><td class='n'>{ratio(r.marginal_ltv_cac)}</td>"
                     f"{months_cell}<td>{html.escape(held)}</td><td class='n'>{span}</td>"
                     f"<td class='reason'>{html.escape(getattr(r, 'reason', ''))}</td></tr>")
-    return f"<h2>Plan</h2><table>{head}{''.join(rows)}</table>"
+    if len(rest):
+        o = rest_row(rest)
+        rows.append(f"<tr><td>{o['channel']}</td><td class='n'>{money(o['current_spend'])}</td>"
+                    f"<td class='n'>{money(o['recommended_spend'])}</td><td class='n'>"
+                    f"{percent(o['change_pct'] / 100)}</td><td class='n'>{ratio(o['recommended_ltv_cac'])}</td></tr>")
+    note = (f"<p>The {whole(len(shown))} channels with the most spend or change; the other {whole(len(rest))} are "
+            "summed in the last row. The plan CSV has every channel.</p>") if len(rest) else ""
+    return f"<h2>Plan</h2><table>{head}{''.join(rows)}</table>{note}"
 
 
 def _span(low: float, high: float) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.words import money, ratio
+from optimizer.words import money, ratio, whole
 
 FIGURES = ("current_spend", "recommended_spend", "current_customers", "recommended_customers",
            "current_value", "recommended_value")
@@ -48,7 +48,7 @@ def format_pivot(table: pd.DataFrame, dim: str, most: int = 24) -> list[str]:
         out.append(f"{str(getattr(r, dim))[:width]:<{width}}{money(r.current_spend):>13}"
                    f"{money(r.recommended_spend):>13}{change:>10}{ratio(r.recommended_ltv_cac):>9}")
     if len(table) > most:
-        out.append(f"... and {len(table) - most} more (see the pivot CSV)")
+        out.append(f"... and {whole(len(table) - most)} more (see the pivot CSV)")
     return out
 
 

@@ -8,7 +8,7 @@ import math
 from optimizer.model.choices import Objective
 from optimizer.results.result import Result
 from optimizer.uncertainty.stability import clear
-from optimizer.words import count, money, ratio
+from optimizer.words import count, money, ratio, whole
 
 _TITLES = {"today": "today", "point": "point plan", "recommended": "recommended"}
 _VERBS = {"up": "up", "cut": "cut", "hold": "held"}
@@ -82,7 +82,7 @@ def _stability(frame, max_rows: int) -> list[str]:
         out.append(f"  {name}: {verb} in {_share(r['direction_agreement'])} of draws{call} "
                    f"({money(r['spend_p05'])} - {money(r['spend_p95'])}, median {money(r['spend_p50'])})")
     if len(frame) > max_rows:
-        out.append(f"  ... and {len(frame) - max_rows} more channels (see the plan CSV)")
+        out.append(f"  ... and {whole(len(frame) - max_rows)} more channels (see the plan CSV)")
     return out
 
 

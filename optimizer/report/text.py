@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from optimizer.model.choices import BudgetMode, Objective
@@ -12,10 +13,11 @@ from optimizer.model.program import Approach, Status
 from optimizer.report.payback_text import months, payback_lines, portfolio_rows
 from optimizer.report.pivots import format_pivots
 from optimizer.report.risk_text import format_uncertainty, risk_words
+from optimizer.report.top import TOP, rest_row, top_rows
 from optimizer.results.result import Result
 from optimizer.whatif.batch import ScenarioRun
 from optimizer.whatif.frontier import Frontier
-from optimizer.words import count, money, percent, ratio
+from optimizer.words import count, money, percent, ratio, whole
 
 _GOALS = {
     Objective.ratio: "maximize the portfolio LTV:CAC",
@@ -68,28 +70,33 @@ def _portfolio(result: Result) -> list[str]:
     rows += [(k, x, y, _pct(n, m) if math.isfinite(n) and math.isfinite(m) else "") for k, x, y, m, n in extra]
     if b.fixed_costs:
         rows.insert(1, ("fixed costs", money(b.fixed_costs), money(a.fixed_costs), ""))
-    out = [f"{'Portfolio':<14}{'current':>14}{'recommended':>14}{'change':>11}"]
-    out += [f"  {k:<12}{x:>14}{y:>14}{z:>11}" for k, x, y, z in rows]
+    w = max(14, *(len(v) + 2 for _k, x, y, _z in rows for v in (x, y)))  # billions still stand apart
+    out = [f"{'Portfolio':<14}{'current':>{w}}{'recommended':>{w}}{'change':>11}"]
+    out += [f"  {k:<12}{x:>{w}}{y:>{w}}{z:>11}" for k, x, y, z in rows]
     if result.unspent > 1e-6 * max(result.budget, 1):
         out.append(f"  unspent budget: {money(result.unspent)}")
     return out
 
 
 def _channels(result: Result, max_rows: int) -> list[str]:
-    plan = result.plan
-    width = min(max(8, *(len(c) for c in plan["channel"])), 24)
-    head = (f"{'Channel':<{width}}  {'curve':<18}{'current':>12}{'recommended':>13}{'change':>10}"
-            f"{'LTV:CAC':>9}{'marginal':>10}  held by")
-    out = [head]
-    for r in plan.head(max_rows).itertuples():
-        held = "" if r.bound == "none" else f"{r.bound} ({r.limit})" if r.limit != r.bound else r.bound
-        out.append(
-            f"{r.channel[:width]:<{width}}  {r.curve:<18}{money(r.current_spend):>12}"
-            f"{money(r.recommended_spend):>13}{_pct(r.recommended_spend, r.current_spend):>10}"
-            f"{ratio(r.recommended_ltv_cac):>9}{ratio(r.marginal_ltv_cac):>10}  {held}"
-        )
-    if len(plan) > max_rows:
-        out.append(f"... and {len(plan) - max_rows} more channels (see the plan CSV)")
+    shown, rest = top_rows(result.plan, max_rows)
+    rows = [(r.channel, r.curve, money(r.current_spend), money(r.recommended_spend),
+             _pct(r.recommended_spend, r.current_spend), ratio(r.recommended_ltv_cac), ratio(r.marginal_ltv_cac),
+             "" if r.bound == "none" else f"{r.bound} ({r.limit})" if r.limit != r.bound else r.bound)
+            for r in shown.itertuples()]
+    if len(rest):
+        o = rest_row(rest)
+        rows.append((o["channel"], "", money(o["current_spend"]), money(o["recommended_spend"]),
+                     _pct(o["recommended_spend"], o["current_spend"]), ratio(o["recommended_ltv_cac"]), "", ""))
+    width = min(max(8, *(len(r[0]) for r in rows)), 24)
+    w = [max(least, *(len(r[k]) + 2 for r in rows)) for k, least in ((2, 12), (3, 13), (4, 10), (5, 9), (6, 10))]
+    out = [f"{'Channel':<{width}}  {'curve':<18}{'current':>{w[0]}}{'recommended':>{w[1]}}{'change':>{w[2]}}"
+           f"{'LTV:CAC':>{w[3]}}{'marginal':>{w[4]}}  held by"]
+    out += [(f"{r[0][:width]:<{width}}  {r[1]:<18}" + "".join(f"{v:>{k}}" for v, k in zip(r[2:7], w, strict=True))
+             + f"  {r[7]}").rstrip() for r in rows]
+    if len(rest):
+        out.append(f"(the {whole(len(shown))} channels with the most spend or change; every channel is in the plan "
+                   "CSV, `out`)")
     return out
 
 
@@ -125,7 +132,7 @@ def _rules(result: Result) -> list[str]:
         state = f"binding, shadow price {r.shadow_price:.4g} per unit" if r.binding else "holds with room"
         out.append(f"  - {r.text}: {state}")
     if len(result.rules) > 40:
-        out.append(f"  ... and {len(result.rules) - 40} more (see the summary JSON)")
+        out.append(f"  ... and {whole(len(result.rules) - 40)} more (see the summary JSON)")
     return out
 
 
@@ -149,7 +156,9 @@ def format_run_line(run: ScenarioRun) -> str:
 
 
 def format_comparison(frame: pd.DataFrame) -> str:
-    """The side-by-side table of :func:`optimizer.scenarios.compare` as aligned text."""
+    """The side-by-side table of :func:`optimizer.scenarios.compare` as aligned text (beyond 40 channels, those
+    whose spend is largest or differs most between scenarios, and one row for the others)."""
+    frame = _fewer_channels(frame)
     shown = {}
     for figure, row in frame.iterrows():
         shown[figure] = [_cell(figure, v) for v in row]
@@ -159,6 +168,18 @@ def format_comparison(frame: pd.DataFrame) -> str:
     lines += [f"{f:<{width}}" + "".join(f"{v:>{w}}" for v, w in zip(vals, cols, strict=True))
               for f, vals in shown.items()]
     return "\n".join(lines)
+
+
+def _fewer_channels(frame: pd.DataFrame, most: int = TOP) -> pd.DataFrame:
+    spend = frame[frame.index.astype(str).str.startswith("spend: ")].apply(pd.to_numeric, errors="coerce")
+    if len(spend) <= most:
+        return frame
+    plan = pd.DataFrame({"channel": spend.index, "recommended_spend": spend.max(axis=1).to_numpy(),
+                         "current_spend": spend.min(axis=1).to_numpy()})  # spread between scenarios as change
+    shown = set(top_rows(plan, most)[0].channel)
+    rest = spend.loc[[c for c in spend.index if c not in shown]].sum()
+    other = pd.DataFrame([rest], index=[f"spend: other {whole(len(spend) - len(shown))} channels"])
+    return pd.concat([frame[[c not in spend.index or c in shown for c in frame.index]], other])
 
 
 def _cell(figure: str, value) -> str:
@@ -181,17 +202,23 @@ def _cell(figure: str, value) -> str:
 
 def format_frontier(front: Frontier) -> str:
     """The frontier as a table, with where the best LTV:CAC crosses the target."""
-    p = front.points
+    every = front.points
+    p = every.iloc[np.unique(np.round(np.linspace(0, len(every) - 1, TOP + 1)).astype(int))]  # at most 41 rows
     blended, payback = "blended_ltv_cac" in p.columns, "payback_months" in p.columns
-    lines = [f"{'budget':>12}{'value':>14}{'customers':>11}{'LTV:CAC':>9}{'marginal':>10}"
+    wb = max(12, *(len(money(v)) + 2 for v in p.budget))
+    wv = max(14, *(len(money(v)) + 2 for v in p.value.dropna()), 0)
+    lines = [f"{'budget':>{wb}}{'value':>{wv}}{'customers':>11}{'LTV:CAC':>9}{'marginal':>10}"
              + (f"{'blended':>9}" if blended else "") + (f"{'payback':>9}" if payback else "")]
     for r in p.itertuples():
         if r.status not in (Status.optimal, Status.time_limit):
-            lines.append(f"{money(r.budget):>12}  {r.status}: no plan keeps every rule at this budget")
+            lines.append(f"{money(r.budget):>{wb}}  {r.status}: no plan keeps every rule at this budget")
             continue
-        lines.append(f"{money(r.budget):>12}{money(r.value):>14}{count(r.customers):>11}{ratio(r.ltv_cac):>9}"
+        lines.append(f"{money(r.budget):>{wb}}{money(r.value):>{wv}}{count(r.customers):>11}{ratio(r.ltv_cac):>9}"
                      f"{ratio(r.marginal_value):>10}" + (f"{ratio(r.blended_ltv_cac):>9}" if blended else "")
                      + (f"{months(r.payback_months):>9}" if payback else ""))
+    if len(p) < len(every):
+        lines.append(f"({whole(len(p))} of the {whole(len(every))} budgets, evenly spaced; every budget is in the "
+                     "CSV, `out`)")
     if payback:
         lines.append("payback: months until the plan's new customers cover its spend and fixed costs ('never': not "
                      "within the value timelines)")

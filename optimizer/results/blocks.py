@@ -9,6 +9,7 @@ import numpy as np
 from optimizer.model.choices import Objective
 from optimizer.model.settings import Settings
 from optimizer.results.result import Portfolio, RuleCheck
+from optimizer.words import whole
 
 MOST_BINDING = 50  # rows over cells named in a channel's "held by", at most
 
@@ -33,8 +34,9 @@ def block_checks(blocks, spend: np.ndarray, duals: dict, settings: Settings, aft
                               float(worth[k])) for k in range(len(blk))]
         else:
             count = int(binding.sum())
-            text = f"{count} of {len(blk)} rows bind, such as: {blk.texts[int(np.argmax(np.abs(worth)))]}" if count \
-                else f"none of its {len(blk)} rows binds"
+            example = blk.texts[int(np.argmax(np.abs(worth)))]
+            text = (f"{whole(count)} of {whole(len(blk))} rows bind, such as: {example}" if count
+                    else f"none of its {whole(len(blk))} rows binds")
             out.append(RuleCheck(blk.name, f"flighting ({blk.name}): {text}", float(count), float(len(blk)),
                                  count > 0, float(np.abs(worth).max()) if len(blk) else 0.0))
     return tuple(out)

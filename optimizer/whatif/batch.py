@@ -16,7 +16,8 @@ import pandas as pd
 from optimizer.errors import OptimizerError
 from optimizer.model.channels import read_channels
 from optimizer.results.result import Result
-from optimizer.whatif.scenario import Scenario, load_scenario
+from optimizer.whatif.scenario import Scenario, load_scenario, load_source
+from optimizer.words import whole
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def run_scenarios(paths: list[Path], overrides: dict | None = None,
         if on_start:
             on_start(k, path)
         try:
-            scenario = load_scenario(path, overrides)
+            scenario = load_source(path, overrides)  # a scenario file, or a channel table as one
             runs.append(ScenarioRun(Path(path), scenario, scenario.run(), name=name))
         except OptimizerError as exc:
             runs.append(ScenarioRun(Path(path), error=exc, name=name))
@@ -121,7 +122,8 @@ def describe_file(path: str | Path) -> str:
     path = Path(path)
     if path.suffix.lower() == ".toml":
         s = load_scenario(path)
-        lines = [f"{path}: OK, scenario over {len(s.channels)} channels, {len(s.rules)} group/ratio rules"]
+        lines = [f"{path}: OK, scenario over {whole(len(s.channels))} channels, {whole(len(s.rules))} group/ratio "
+                 "rules"]
         lines += [f"  {c}" for c in s.changes]
         notes = s.channels.notes
     else:
@@ -129,6 +131,6 @@ def describe_file(path: str | Path) -> str:
         timeline = table.timeline
         known = f", value timelines for {int(timeline.known.sum())} to {np.nanmax(timeline.horizon):g} months" if (
             timeline.any) else ""
-        lines = [f"{path}: OK, {len(table)} channels{known}"]
+        lines = [f"{path}: OK, {whole(len(table))} channels{known}"]
         notes = table.notes
     return "\n".join(lines + [f"  note: {n}" for n in notes])
