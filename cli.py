@@ -1,8 +1,8 @@
 """The ``ltvcac`` command: parse options, call one library job, print what it says and what it wrote.
 
-One error boundary (:func:`guarded`): errors become "Error: ..." on stderr with their exit code, an
-interrupt exits 130, a traceback shows only with LTVCAC_DEBUG=1. Plan settings are declared once
-(:data:`SETTINGS`) and shared by every command that solves (:func:`solves`)."""
+One error boundary (:func:`guarded`): errors become "Error: ..." on stderr with their exit code, Ctrl-C exits
+130 (outputs move into place only at a command's end), a traceback shows only with --debug or LTVCAC_DEBUG=1;
+terminal text has its control characters escaped. Settings are declared once (:data:`SETTINGS`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import functools
 import inspect
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, get_args, get_type_hints
 
@@ -20,11 +21,13 @@ from optimizer.errors import OptimizerError, render
 from optimizer.model.choices import AttributionModel, LtvModel, TimeUnit
 from optimizer.model.settings import SETTING_HELP, Settings
 from optimizer.report.cli_words import WordsCommand, WordsGroup, input_file, option, out_file, progress
+from optimizer.words import printable
 
 app = typer.Typer(name="ltvcac", cls=WordsGroup, context_settings={"help_option_names": ["-h", "--help"]},
                   pretty_exceptions_enable=False, no_args_is_help=True, add_completion=False)
 
-EXIT_INFEASIBLE, EXIT_INTERRUPTED = 3, 130
+EXIT_INFEASIBLE, EXIT_INTERRUPTED, INTERRUPTED = 3, 130, "Interrupted; nothing was written."
+DEBUG = {"on": False}  # a bug shows its traceback: set by --debug or LTVCAC_DEBUG=1 (the main callback)
 def _optional(kind):
     return kind if type(None) in get_args(kind) else kind | None
 
@@ -46,35 +49,38 @@ SETTINGS = {name: (str | None if name in ("budget", "dims", "budgets") else _opt
     rich_help_panel="Plan settings")) for name, kind in get_type_hints(Settings).items() if name in SETTING_HELP}
 
 
+def fail(message: str, code: int) -> None:
+    """Print ``message`` on stderr (safe for the terminal) and exit with ``code``."""
+    typer.echo(printable(message), err=True)
+    raise typer.Exit(code=code)
+
+
 def guarded(command):
     """Run ``command`` inside the one error boundary of the command line."""
     @functools.wraps(command)
     def run(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():  # numeric chatter of intermediate fits is not for users; --debug shows it
+                warnings.simplefilter("default" if DEBUG["on"] else "ignore", RuntimeWarning)
+                return command(*args, **kwargs)
         except typer.Exit:
             raise
         except OptimizerError as exc:
-            typer.echo(f"Error: {exc.render(flag)}", err=True)
-            raise typer.Exit(code=exc.exit_code) from None
+            fail(f"Error: {exc.render(flag)}", exc.exit_code)
         except BrokenPipeError:  # the reader stopped reading (| head): stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(code=0) from None
-        except OSError as exc:
-            if os.environ.get("LTVCAC_DEBUG"):
+        except KeyboardInterrupt:  # outputs move into place only when a command ends well
+            fail(INTERRUPTED, EXIT_INTERRUPTED)
+        except Exception as exc:
+            if type(exc).__name__ == "InterruptException":  # DuckDB's own Ctrl-C, raised from inside a query
+                fail(INTERRUPTED, EXIT_INTERRUPTED)
+            if DEBUG["on"]:
                 raise
-            where = f"{exc.filename}: " if exc.filename else ""
-            typer.echo(f"Error: {where}{exc.strerror or exc}", err=True)
-            raise typer.Exit(code=1) from None
-        except KeyboardInterrupt:
-            typer.echo("Interrupted; nothing more was written.", err=True)
-            raise typer.Exit(code=EXIT_INTERRUPTED) from None
-        except Exception as exc:  # a bug: say so plainly, and how to report it
-            if os.environ.get("LTVCAC_DEBUG"):
-                raise
-            typer.echo(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in ltvcac; please report it "
-                       "with the command and the traceback that LTVCAC_DEBUG=1 shows.", err=True)
-            raise typer.Exit(code=1) from None
+            if isinstance(exc, OSError):  # a file or folder the library did not check: name it and the reason
+                fail(f"Error: {f'{exc.filename}: ' if exc.filename else ''}{exc.strerror or exc}", 1)
+            fail(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in ltvcac; please report it with "
+                 "the command and the traceback that --debug shows.", 1)
     return run
 
 
@@ -106,7 +112,7 @@ def command(name: str | None = None, plan: bool = False):
 
 def echo(text: str, quiet: bool = False, err: bool = False) -> None:
     if text and not quiet:
-        typer.echo(text, err=err)
+        typer.echo(printable(text), err=err)
 
 
 def wrote(paths, replaced=()) -> None:
@@ -158,8 +164,10 @@ def version(value: bool) -> None:
 def main_options(
     show_version: Annotated[bool, typer.Option("--version", callback=version, is_eager=True,
                                                help="Print the version and exit.")] = False,
+    debug: option(bool, "Show the traceback of an unexpected error, for a bug report.", "--debug") = False,
 ) -> None:
     """Where the next unit of acquisition budget should go: LTV:CAC-optimal budget plans."""
+    DEBUG["on"] = debug or os.environ.get("LTVCAC_DEBUG", "") not in ("", "0")
 
 
 @command(plan=True)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from optimizer.errors import UsageError
 from optimizer.model.channels import Channels, read_channels
+from optimizer.model.choices import Objective
 from optimizer.model.dims import CellRule, DimBudget, Flighting, block_conflicts, default_budget, expand_channels
 from optimizer.model.formulation import formulate
 from optimizer.model.limits import budget_conflicts, channel_limits
@@ -171,6 +172,10 @@ def _solve(table: Channels, settings: Settings, rules: list | None, lp_file: str
     implied = default_budget(dim_rules, table.cells, table.spend)
     amount = settings.budget if settings.budget is not None else implied if implied is not None else float(
         table.spend.sum())
+    if settings.objective == Objective.ratio and amount + settings.fixed_costs <= 0:
+        why = "every channel spends 0 today and the budget is 0" if not table.spend.any() else "the budget is 0"
+        raise UsageError(f"{why} and LTV:CAC (value over spend) is undefined at zero spend; give a `budget` "
+                         "above 0, or `fixed_costs`")
     backend, solver_notes = resolve_backend(settings.solver)
     limits, conflicts = channel_limits(table, settings, amount)
     conflicts += budget_conflicts(table, limits)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 
 def money(x: float) -> str:
@@ -37,3 +38,13 @@ def percent(fraction: float) -> str:
 def whole(n: int) -> str:
     """A count of things (channels, rows, draws) with a space between thousands: 9 960."""
     return f"{int(n):,}".replace(",", " ")
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences, carriage returns, bidi
+    overrides) shown as ``\\x1b``-style escapes, so a channel name cannot move the cursor or recolour
+    the screen; new lines and tabs are kept."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)

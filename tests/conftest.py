@@ -6,11 +6,21 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from optimizer.solve.backends import BACKENDS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "channels.csv"
+# Hypothesis: a few fixed examples per command in every run; thousands each with `pytest -m fuzz`.
+# LTVCAC_FUZZ_EXAMPLES sets the number per command for either.
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("quick", max_examples=int(os.environ.get("LTVCAC_FUZZ_EXAMPLES", 3)), deadline=None,
+                          derandomize=True, database=None, suppress_health_check=_SLOW)
+settings.register_profile("fuzz", max_examples=int(os.environ.get("LTVCAC_FUZZ_EXAMPLES", 2000)), deadline=None,
+                          suppress_health_check=_SLOW)
+
+
 SOLVERS = [name.value for name, backend in BACKENDS.items() if backend.available()]
 
 
@@ -38,6 +48,7 @@ SLOW = "slow: runs in CI (CI=true, as .ci/run has it there) or with LTVCAC_SLOW=
 
 def pytest_configure(config):
     config.addinivalue_line("markers", SLOW)
+    settings.load_profile("fuzz" if "fuzz" in (config.option.markexpr or "") else "quick")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -114,7 +114,7 @@ def test_a_trailing_comma_on_every_row_is_read_with_a_note(write):
 @pytest.mark.parametrize("text, message", [
     ("channel,spend,customers,ltv\nA,100,10,50,9\nB,200,20,60,9\n", "one cell more than the header"),
     ("channel,spend,customers,ltv\nA,100,10,50\nB,200,20,60,9\n", "line 3"),
-    ('channel,spend,customers,ltv\n"A,100,10,50\n', "check the quotes"),
+    ('channel,spend,customers,ltv\n"A,100,10,50\n', "the quote opened on line 2 is never closed"),
     ("\ufeffchannel,spend\n".encode("utf-16"), "UTF-16"),
     (b"\x00\x01\x02binary" * 20, "binary data"),
 ], ids=["shifted columns", "one ragged row", "unclosed quote", "utf-16", "binary"])

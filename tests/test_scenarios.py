@@ -131,7 +131,7 @@ def test_every_problem_in_a_scenario_is_reported_with_keys_and_spelling_hints(fo
     assert "key 'budjet'" in text and "did you mean 'budget'" in text
     assert "key 'objective'" in text and "'roi' is not one of" in text
     assert "key 'max_change'" in text and "expected a number" in text
-    assert "key 'groups.g.min_share'" in text and "write 0.4 for 40 %" in text
+    assert "key 'groups.g.min_share'" in text and "40 must be a share from 0 to 1" in text
 
 
 def test_unknown_channel_names_get_the_closest_spelling(folder):

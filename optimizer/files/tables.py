@@ -87,8 +87,9 @@ def _parse_csv(text: str, sep: str, source: str) -> tuple[pd.DataFrame, str]:
             frame = pd.read_csv(io.StringIO(text), index_col=False, **options)
         return frame, "every row ended in a separator (a trailing comma); the empty last cells were ignored"
     except (pd.errors.ParserError, csv.Error) as exc:
-        raise InputError(source, [Problem(f"cannot be read as CSV: {_parser_message(exc)}; check the quotes and "
-                                          "that every row has as many cells as the header")]) from None
+        found = _first_break(io.StringIO(text, newline=""), sep)
+        raise InputError(source, [found or Problem(f"cannot be read as CSV: {_parser_message(exc)}; check the quotes "
+                                                   "and that every row has as many cells as the header")]) from None
 
 
 def text_table_from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> TextTable:
@@ -119,6 +120,36 @@ def sniff_file(path: str | Path) -> tuple[str, str]:
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         head = "".join(handle.readline() for _ in range(20))
     return _sniff(head) if head.strip() else (",", ".")
+
+
+def csv_problem(path: str | Path) -> Problem | None:
+    """The first line that breaks a CSV file (a row whose cells do not match the header, or a quote that
+    is never closed), read as a stream; None when every row is whole. For messages about files that a
+    faster reader refused without saying where."""
+    path = Path(path)
+    if path.suffix.lower() in PARQUET or not path.is_file():
+        return None
+    sep, _ = sniff_file(path)
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        return _first_break(handle, sep)
+
+
+def _first_break(handle, sep: str) -> Problem | None:
+    reader = csv.reader(handle, delimiter=sep, strict=True)
+    start = 1  # the line where the row being read begins (a quoted cell may span lines)
+    try:
+        width = len(next(reader, []))
+        start = reader.line_num + 1
+        for row in reader:
+            if row and len(row) != width:
+                return Problem(f"line {start} has {len(row)} cells but the header has {width}; add the missing "
+                               "column name to the header, or remove the extra cells")
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            return Problem(f"the quote opened on line {start} is never closed; close it or remove it")
+        return Problem(f"cannot be read as CSV at line {start}: {exc}; check the quotes")
+    return None
 
 
 def _check_file(path: Path) -> None:

@@ -27,10 +27,14 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_numbers
+from optimizer.files.ranges import AMOUNT, Allowed, check_number
 from optimizer.files.tables import read_table
 from optimizer.model.choices import CurveKind
 from optimizer.model.curves import customers_of
 from optimizer.model.intervals import LEVEL_COLUMN, UPPER, z_of
+
+ADSTOCK = Allowed(0.0, 1.0, high_open=True, words="in [0, 1), such as 0.3")
+LEVEL = Allowed(0.0, 1.0, low_open=True, high_open=True, words="a fraction such as 0.9 for 90 %")
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,12 @@ def apply_adstock(spend: np.ndarray, decay: float) -> np.ndarray:
 def fit_curves(history: str | Path | pd.DataFrame, adstock: float = 0.0, level: float = 0.9) -> CurveFits:
     """Fit and choose each channel's curve from per-period rows (period, channel, spend, customers); the
     table holds intervals at ``level`` around the customers and the curve's parameters."""
-    if not (isinstance(adstock, (int, float)) and 0 <= adstock < 1):
-        raise UsageError("the adstock decay is the share of spend that carries to the next period, in [0, 1)")
-    if not (isinstance(level, (int, float)) and 0 < level < 1):
-        raise UsageError(f"`interval_level` must be a fraction such as 0.9 (got {level!r})")
+    problem = check_number("adstock", adstock, ADSTOCK)
+    if problem:
+        raise UsageError(f"{problem}: the share of a period's spend that carries to the next one")
+    problem = check_number("interval_level", level, LEVEL)
+    if problem:
+        raise UsageError(problem)
     frame, ltv_given = _read(history)
     rows, candidates, data, notes = [], [], [], []
     for channel, group in frame.groupby("channel", sort=True):
@@ -200,12 +206,15 @@ def _read(history) -> tuple[pd.DataFrame, bool]:
     if missing:
         raise InputError(table.source, [Problem(f"column {c!r} is missing; the history needs period, channel, "
                                                 "spend, customers (and optionally ltv)", column=c) for c in missing])
+    if f.empty:
+        raise InputError(table.source, [Problem("the history has a header but no rows; add one row per channel and "
+                                                "period")])
     out = pd.DataFrame({"period": f["period"].astype(str).str.strip(), "channel": f["channel"].astype(str).str.strip()})
     problems = []
     for column in ("spend", "customers", *(("ltv",) if "ltv" in f.columns else ())):
         values = parse_numbers(f[column], table.decimal)
-        for pos in np.flatnonzero((~np.isfinite(values) | (values < 0)).to_numpy())[:5]:
-            problems.append(Problem(f"{f[column].iloc[pos]!r} is not a number of 0 or more", table.line(int(pos)),
+        for pos in np.flatnonzero(AMOUNT.bad(values))[:5]:
+            problems.append(Problem(f"{f[column].iloc[pos]!r} is not a number of {AMOUNT}", table.line(int(pos)),
                                     out["channel"].iloc[pos], column))
         out[column] = values
     duplicated = out.duplicated(["channel", "period"], keep="first")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.files.writers import check_folder, check_target, write_csv
+from optimizer.files.writers import check_folder, check_target, together, write_csv
 from optimizer.fitting.fit import fit_curves
 from optimizer.jobs.job import Job, note_lines
 from optimizer.ltv.estimate import LtvSettings, ltv_from_files
@@ -13,6 +13,7 @@ from optimizer.report.analysis_text import format_fits, format_ltv
 from optimizer.report.charts import save_fit_charts
 
 
+@together()
 def ltv_job(transactions: Path, acquisition: Path, settings: LtvSettings, end: str | None = None,
             out: Path | None = None, timeline: Path | None = None, decimal_comma: bool = False, **columns) -> Job:
     """LTV of a new customer per channel; the table (with intervals) is written for ``set-ltv``, and the
@@ -26,6 +27,7 @@ def ltv_job(transactions: Path, acquisition: Path, settings: LtvSettings, end: s
     return Job(format_ltv(result, with_timeline=timeline is not None), tuple(written))
 
 
+@together()
 def set_ltv_job(channels: Path, ltv_table: Path, out: Path, timeline: Path | None = None,
                 months: str | None = None, decimal_comma: bool = False) -> Job:
     """The channel table with its LTVs from an LTV table (and value_<N>m columns from a timeline); names are
@@ -35,6 +37,7 @@ def set_ltv_job(channels: Path, ltv_table: Path, out: Path, timeline: Path | Non
     return Job(note_lines(notes), (write_csv(table, out, decimal_comma=decimal_comma, escape=False),))
 
 
+@together()
 def fit_job(history: Path, out: Path, adstock: float = 0.0, plot: Path | None = None,
             decimal_comma: bool = False) -> Job:
     """Fit each channel's curve from history and write the channel table (and the fits chart)."""

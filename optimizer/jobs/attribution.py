@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.files.writers import check_folder, check_target, write_csv
+from optimizer.files.writers import check_folder, check_target, together, write_csv
 from optimizer.jobs.job import Job, note_lines
 from optimizer.journeys.analyze import analyze, parse_weights, write_stats
 from optimizer.journeys.bootstrap import bootstrap_conversions
@@ -17,6 +17,7 @@ from optimizer.journeys.channel_table import channel_table
 from optimizer.report.attribution_text import format_attribution
 
 
+@together()
 def attribute_job(journeys: Path, model: str, order: int = 1, sep: str = ">", weights: str = "0.4,0.2,0.4",
                   half_life_days: float = 7.0, lookback_days: float = 30.0, collapse_repeats: bool = False,
                   spend: Path | None = None, ltv: Path | None = None, out: Path | None = None,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
+from optimizer.files.ranges import SHARE
 from optimizer.files.tables import read_header
 from optimizer.files.writers import prepare_folder, write_csv
 from optimizer.journeys.attribution import MODELS, attribute, transition_matrix
@@ -131,7 +132,7 @@ def parse_weights(text: str) -> tuple[float, float, float]:
         shares = tuple(float(w) for w in text.split(","))
     except ValueError:
         shares = ()
-    if len(shares) != 3 or not all(np.isfinite(shares)) or min(shares) < 0 or abs(sum(shares) - 1) > 1e-9:
+    if len(shares) != 3 or SHARE.bad(shares).any() or abs(sum(shares) - 1) > 1e-9:
         raise UsageError(f"`weights` {text!r}: write three shares of 0 or more that add up to 1, such as 0.4,0.2,0.4")
     return shares
 

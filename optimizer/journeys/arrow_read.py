@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from optimizer.files.ranges import AMOUNT
 from optimizer.journeys.paths import drop_blanks, step_names
 
 COUNTS = ("total_conversions", "total_conversion_value", "total_null")
@@ -70,11 +71,11 @@ BLOCK = 1 << 22  # bytes of CSV per block: large enough for pyarrow's speed, sma
 
 
 def _counts(values) -> np.ndarray | None:
-    """A block's count column as float64, or None when a cell is blank, negative or not finite."""
+    """A block's count column as float64, or None when a cell is blank or not a count (the slow route says why)."""
     if values.null_count:
         return None
     out = values.to_numpy()
-    if not np.isfinite(out).all() or (out < 0).any():
+    if AMOUNT.bad(out).any():
         return None
     return out
 

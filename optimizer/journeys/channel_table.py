@@ -13,6 +13,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.files.numbers import parse_numbers
+from optimizer.files.ranges import SIGNED
 from optimizer.files.tables import read_table
 from optimizer.model.channels import NUMERIC
 from optimizer.model.intervals import LEVEL_COLUMN, carry_ltv_intervals
@@ -64,9 +65,9 @@ def _numeric(source, numeric: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
     for column in (c for c in numeric if c in frame.columns):
         values = parse_numbers(frame[column], text.decimal)
         blank = frame[column].astype(str).str.strip().eq("") | frame[column].isna()
-        for pos in np.flatnonzero((values.isna() & ~blank).to_numpy() | np.isinf(values.to_numpy())):
-            problems.append(Problem(f"{frame[column].iloc[pos]!r} is not a number", text.line(int(pos)), None, column,
-                                    text.line_word))
+        for pos in np.flatnonzero(~blank.to_numpy() & SIGNED.bad(values))[:5]:
+            problems.append(Problem(f"{frame[column].iloc[pos]!r} is not a number; it must be {SIGNED}",
+                                    text.line(int(pos)), None, column, text.line_word))
         frame[column] = values
     if problems:
         raise InputError(text.source, problems)

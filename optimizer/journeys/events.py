@@ -19,8 +19,11 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import FALSE_WORDS, TRUE_WORDS
+from optimizer.files.ranges import SIGNED, Allowed, check_number
 from optimizer.journeys.paths import Paths, drop_blanks, merge_paths, step_names
 from optimizer.journeys.read import column_types, connect, parse_rest, run_sql, scan_sql
+
+DAYS = Allowed(0.0, 1e6, low_open=True, words="a number of days above 0 (at most 1e6)")
 
 
 @dataclass(frozen=True)
@@ -173,9 +176,8 @@ def _register(con, source) -> tuple[str, str]:
 
 
 def _check_windows(lookback_days: float, half_life_days: float) -> None:
-    problems = [f"`{name}` must be a finite number of days above 0 (got {value!r})"
-                for name, value in (("lookback_days", lookback_days), ("half_life_days", half_life_days))
-                if not (isinstance(value, (int, float)) and 0 < value < 1e6)]
+    windows = {"lookback_days": lookback_days, "half_life_days": half_life_days}
+    problems = [p for p in (check_number(name, value, DAYS) for name, value in windows.items()) if p]
     if problems:
         raise UsageError("; ".join(problems))
 
@@ -203,7 +205,7 @@ def _check_rows(con, source, scan: str, types: dict[str, str], columns: tuple) -
         (blank, customer_col, None, "the customer id is empty"),
         ("conv IS NULL", conversion_col, f"lower(trim({text}))",
          "'{}' is not a conversion flag; write 1 or 0 (true or false)"),
-        ("val IS NULL OR NOT isfinite(val)", value_col, text,
+        (SIGNED.sql("val"), value_col, text,
          "'{}' is not a value; write a plain number such as 49.90"),
     ]
     problems = []

@@ -18,13 +18,15 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_number
-from optimizer.files.tables import PARQUET, read_header, sniff_file
+from optimizer.files.ranges import AMOUNT
+from optimizer.files.tables import PARQUET, csv_problem, read_header, sniff_file
 from optimizer.journeys.arrow_read import read_clean_csv
 from optimizer.journeys.paths import PATH_COLUMNS, Paths, drop_blanks, merge_paths, step_names
 
 _COUNTS = (("total_conversions", "conv"), ("total_conversion_value", "val"), ("total_null", "nul"))
 
 
+_STRICT = """quote='"', escape='"', strict_mode=true"""  # quotes as Excel writes them; one never closed is an error
 MEMORY_LIMIT = "3GB"  # past this DuckDB spills to temporary files, so logs larger than memory still work
 
 
@@ -167,7 +169,7 @@ def scan_sql(path: Path) -> tuple[str, str]:
         return f"read_parquet('{quoted}')", "."
     sep, decimal = sniff_file(path)
     delim = sep.replace("'", "''")
-    return f"read_csv('{quoted}', all_varchar=true, header=true, delim='{delim}', strict_mode=true)", decimal
+    return f"read_csv('{quoted}', all_varchar=true, header=true, delim='{delim}', {_STRICT})", decimal
 
 
 def typed_scan_sql(path: Path, decimal: str, present: list[str]) -> str | None:
@@ -180,8 +182,7 @@ def typed_scan_sql(path: Path, decimal: str, present: list[str]) -> str | None:
     sep, _ = sniff_file(path)
     delim = sep.replace("'", "''")
     types = "{" + ", ".join(f"'{c}': 'DOUBLE'" for c, _ in _COUNTS if c in present) + ", 'path': 'VARCHAR'}"
-    return (f"read_csv('{quoted}', header=true, delim='{delim}', strict_mode=true, types={types}, "
-            "auto_detect=true)")
+    return f"read_csv('{quoted}', header=true, delim='{delim}', {_STRICT}, types={types}, auto_detect=true)"
 
 
 def table_columns(con, scan: str, label: str) -> list[str]:
@@ -196,7 +197,8 @@ def column_types(con, scan: str, label: str) -> dict[str, str]:
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as exc:
-        raise InputError(label, [Problem(f"cannot be read as a table ({str(exc).splitlines()[0]})")]) from None
+        raise InputError(label, [_unreadable(label, f"cannot be read as a table ({str(exc).splitlines()[0]})")]
+                         ) from None
     return {r[0].strip().lower(): str(r[1]) for r in described}
 
 
@@ -208,8 +210,14 @@ def run_sql(con, label: str, sql: str) -> None:
         con.execute(sql)
     except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
         first = str(exc).strip().splitlines()[0]
-        raise InputError(label, [Problem(f"cannot be read as a table: {first}; check that every row has as many "
-                                         "cells as the header and that quotes are closed")]) from None
+        raise InputError(label, [_unreadable(label, f"cannot be read as a table: {first}; check that every row "
+                                                    "has as many cells as the header and that quotes are closed")]
+                         ) from None
+
+
+def _unreadable(label: str, fallback: str) -> Problem:
+    """Where a file DuckDB could not read breaks, found by a plain CSV reader; ``fallback`` when it cannot tell."""
+    return (not label.startswith("<") and csv_problem(label)) or Problem(fallback)
 
 
 def _number_sql(column: str, decimal: str) -> str:
@@ -238,8 +246,8 @@ def _check_counts(con, offset: int, typed: bool) -> list[Problem]:
     problems = []
     for column, alias in _COUNTS:
         text = f"CAST({alias} AS VARCHAR)" if typed else f"{alias}_text"
-        bad = con.execute(f"""SELECT rowid + 1, {text} FROM raw WHERE {alias} IS NULL OR {alias} < 0
-            OR NOT isfinite({alias}) ORDER BY rowid LIMIT 5""").fetchall()
+        bad = con.execute(f"SELECT rowid + 1, {text} FROM raw WHERE {AMOUNT.sql(alias)} ORDER BY rowid LIMIT 5"
+                          ).fetchall()
         problems += [Problem(f"{r[1]!r} is not a count of 0 or more" if (r[1] or "").strip() else
                              "the count is blank; write 0 if there were none", int(r[0]) + offset, None, column)
                      for r in bad]

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.files.ranges import SIGNED
 from optimizer.files.tables import PARQUET, read_header, sniff_file
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -51,7 +52,7 @@ def read_clean_log(path: Path, customer_col: str, date_col: str, amount_col: str
     day = table.column(columns[1]).to_numpy().astype("datetime64[D]")
     amount = table.column(columns[2]).to_numpy()
     today = np.datetime64(pd.Timestamp.now().normalize().date(), "D")
-    if ids is None or not np.isfinite(amount).all() or day.min() < EARLIEST or day.max() > min(LATEST, today):
+    if ids is None or SIGNED.bad(amount).any() or day.min() < EARLIEST or day.max() > min(LATEST, today):
         return None  # a padded or empty id, an amount that is not a number, a date out of range or to come
     return _purchase_days(ids, code, (day - EPOCH).astype(np.int64), amount)
 

@@ -24,7 +24,6 @@ kind of interval; the LTV is its last point (:mod:`optimizer.ltv.timeline`).
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
@@ -34,10 +33,20 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_date
+from optimizer.files.ranges import Allowed, check_number
 from optimizer.ltv.bgnbd import BgNbd, GammaGamma, expected_repeat, fit_bgnbd, fit_gamma_gamma
 from optimizer.ltv.timeline import envelope, timeline_frame
 from optimizer.ltv.transactions import Purchases, read_acquisition, read_transactions, summary_of
 from optimizer.model.choices import LtvModel, TimeUnit, choose
+
+RANGES = {  # the numbers each LTV setting allows (checked by the one validator, optimizer.files.ranges)
+    "horizon": Allowed(0.0, 10_000, low_open=True, words="above 0 (and at most 10 000 units)"),
+    "discount": Allowed(0.0, 1.0, high_open=True, words="a rate per unit in [0, 1), such as 0.01 for 1 % a month"),
+    "margin": Allowed(0.0, 1.0, low_open=True, words="a fraction in (0, 1], such as 0.3 for 30 %"),
+    "confidence": Allowed(0.0, 1.0, low_open=True, high_open=True, words="a fraction in (0, 1), such as 0.9"),
+    "min_customers": Allowed(1, 1e9, whole=True, words="a whole number, 1 or more"),
+    "bootstrap": Allowed(10, 1e6, whole=True, words="a whole number, 10 or more"),
+}
 
 
 @dataclass(frozen=True)
@@ -57,16 +66,8 @@ class LtvSettings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "model", choose(LtvModel, self.model, "LTV model"))
         object.__setattr__(self, "unit", choose(TimeUnit, self.unit, "time unit"))
-        checks = [
-            ("horizon", 0 < self.horizon <= 10_000, "must be above 0 (and at most 10 000 units)"),
-            ("discount", 0 <= self.discount < 1, "is a rate per unit, such as 0.01 for 1 % a month"),
-            ("margin", 0 < self.margin <= 1, "is a fraction in (0, 1], such as 0.3 for 30 %"),
-            ("confidence", 0 < self.confidence < 1, "is a fraction such as 0.9"),
-            ("min_customers", self.min_customers >= 1, "must be 1 or more"),
-            ("bootstrap", self.bootstrap >= 10, "must be 10 or more"),
-        ]
-        problems = [f"`{name}` {text} (got {getattr(self, name)!r})" for name, ok, text in checks
-                    if not (ok and math.isfinite(getattr(self, name)))]
+        problems = [p for p in (check_number(name, getattr(self, name), allowed) for name, allowed in RANGES.items())
+                    if p]
         if problems:
             raise UsageError("; ".join(problems))
 

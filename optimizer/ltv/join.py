@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.errors import InputError, Problem
+from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_numbers
+from optimizer.files.ranges import POSITIVE
 from optimizer.files.tables import read_table
 from optimizer.ltv.timeline import read_timeline, value_columns
 from optimizer.model.channels import read_channels
@@ -32,6 +33,8 @@ def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.Data
         When the LTV table lacks its columns or holds an LTV that is not a positive number, or the
         timeline is not one (see :func:`optimizer.ltv.timeline.read_timeline`).
     """
+    if months is not None and timeline is None:
+        raise UsageError("`months` are the months of the value timeline; give the timeline with `timeline`")
     table = read_channels(channels).table
     source = read_table(ltv_table)
     frame = source.frame
@@ -40,10 +43,11 @@ def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.Data
         raise InputError(source.source, missing)
     ltv = parse_numbers(frame["ltv"], source.decimal)
     names = frame["channel"].astype(str).str.strip()
-    bad = np.flatnonzero(~(np.isfinite(ltv.to_numpy()) & (ltv.to_numpy() > 0)))
+    bad = np.flatnonzero(POSITIVE.bad(ltv))
     if len(bad):
-        raise InputError(source.source, [Problem(f"{frame['ltv'].iloc[i]!r} is not an LTV above 0", source.line(int(i)),
-                                                 names.iloc[i], "ltv", source.line_word) for i in bad[:5]])
+        raise InputError(source.source, [Problem(f"{frame['ltv'].iloc[i]!r} is not an LTV {POSITIVE}",
+                                                 source.line(int(i)), names.iloc[i], "ltv", source.line_word)
+                                         for i in bad[:5]])
     values = dict(zip(names, ltv, strict=True))
     known = set(table["channel"])
     notes = [f"no LTV for {c!r}: its ltv is kept" for c in table["channel"] if c not in values]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_numbers
+from optimizer.files.ranges import AMOUNT, Allowed
 from optimizer.files.tables import TextTable, read_table
 from optimizer.model.choices import TimeUnit, choose, values
 from optimizer.model.timeline import column_name, payback_months
@@ -70,8 +71,8 @@ def read_timeline(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, Time
 def _cell_problems(table: TextTable, out: pd.DataFrame) -> list[Problem]:
     problems = []
     for column in ("period", "cumulative_value"):
-        for pos in np.flatnonzero(~np.isfinite(out[column].to_numpy()) | (out[column].to_numpy() < 0))[:5]:
-            problems.append(Problem(f"{table.frame[column].iloc[pos]!r} is not a number of 0 or more",
+        for pos in np.flatnonzero(AMOUNT.bad(out[column]))[:5]:
+            problems.append(Problem(f"{table.frame[column].iloc[pos]!r} is not a number of {AMOUNT}",
                                     table.line(int(pos)), out["channel"].iloc[pos], column, table.line_word))
     if problems:
         return problems
@@ -104,7 +105,7 @@ def parse_months(text: str | None, horizon: float) -> list[float]:
         months = sorted({float(m) for m in str(text).replace(";", ",").split(",") if m.strip()})
     except ValueError:
         raise UsageError(f"`months` {text!r} is not a list of months; write them such as 0,3,6,12,24") from None
-    beyond = [m for m in months if m > horizon * (1 + _SLACK) or m < 0]
+    beyond = [m for m in months if Allowed(0.0, horizon * (1 + _SLACK)).bad([m])[0]]
     if not months or beyond:
         raise UsageError(f"`months` must lie between 0 and the timeline's horizon ({horizon:.4g} months); "
                          f"{', '.join(f'{m:g}' for m in beyond) or 'none given'}")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_dates, parse_numbers
+from optimizer.files.ranges import SIGNED
 from optimizer.files.tables import TextTable, read_table
 from optimizer.ltv.coded import CodedDays, read_clean_acquisition, read_clean_log, summarize_coded
 from optimizer.model.choices import TimeUnit
@@ -46,7 +47,7 @@ def read_transactions(source: str | Path | pd.DataFrame, customer_col: str = "cu
         clean = read_clean_log(Path(source), customer_col, date_col, amount_col)
         if clean is not None:
             frame, coded, counts = clean
-            return Purchases(frame, str(source), _day_notes(*counts), coded)
+            return Purchases(_some_bought(frame, str(source)), str(source), _day_notes(*counts), coded)
     table = read_table(source)
     wanted = {"customer": customer_col, "date": date_col, "amount": amount_col}
     _require(table, wanted)
@@ -64,7 +65,7 @@ def read_transactions(source: str | Path | pd.DataFrame, customer_col: str = "cu
     _report(table, future, date_col, "is in the future; check the year (or the date format)", problems,
             f[date_col.lower()])
     amounts = parse_numbers(f[amount_col.lower()], table.decimal)
-    _report(table, ~np.isfinite(amounts.to_numpy()), amount_col,
+    _report(table, SIGNED.bad(amounts), amount_col,
             "is not an amount; write a plain number such as 49.90", problems, f[amount_col.lower()])
     if problems:
         raise InputError(table.source, problems)
@@ -140,7 +141,16 @@ def _purchase_days(frame: pd.DataFrame, table: TextTable) -> Purchases:
     kept = days[days["bought"]].drop(columns="bought").reset_index(drop=True)
     kept["amount"] = kept["amount"].clip(lower=0.0)
     lost = days["customer_id"].nunique() - kept["customer_id"].nunique()
-    return Purchases(kept, table.source, _day_notes(negative, zero, int(dropped.sum()), lost))
+    notes = _day_notes(negative, zero, int(dropped.sum()), lost)
+    return Purchases(_some_bought(kept, table.source), table.source, notes)
+
+
+def _some_bought(days: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``days`` (purchase days), refused when returns left none."""
+    if days.empty:
+        raise InputError(source, [Problem("no purchases: every row is a return (a negative amount) and nets "
+                                          "to no purchase day; check the sign of the amount column")])
+    return days
 
 
 def _day_notes(negative: int, zero: int, dropped: int, lost: int) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ import numpy as np
 
 from optimizer.errors import Problem
 from optimizer.files.numbers import parse_flag, parse_number
+from optimizer.files.ranges import SIGNED
 from optimizer.files.tables import TextTable
 from optimizer.model.choices import CurveKind, values
 from optimizer.model.intervals import INTERVAL_COLUMNS, LEVEL_COLUMN, interval_problems
@@ -15,7 +16,6 @@ from optimizer.model.timeline import check_max_payback, check_row, timeline_colu
 
 DEFAULT_CURVE = CurveKind.linear.value
 CURVE_KINDS = values(CurveKind)
-LARGEST = 1e15  # no budget, customer count or LTV is larger; beyond it sums lose their digits
 NUMERIC = ("spend", "customers", "cac", "ltv", "min_spend", "max_spend", "elasticity",
            "max_customers", "ref_spend", "ref_customers", "shape", "min_buy_in", "observed_max_spend",
            "max_payback", "organic_customers", *INTERVAL_COLUMNS, LEVEL_COLUMN)
@@ -41,11 +41,9 @@ class RowParser:
             example = "125000,50" if self.table.decimal == "," else "125000.50"
             self.problem(column, f"{str(cell)!r} is not a number; write a plain number such as {example}")
             return None
-        if value is not None and not np.isfinite(value):
-            self.problem(column, f"{cell!r} is not a finite number")
-            return None
-        if value is not None and abs(value) > LARGEST:
-            self.problem(column, f"{value:g} is too large to plan with (the most is {LARGEST:g}); check the units")
+        if value is not None and SIGNED.bad([value])[0]:
+            shown = f"{value:g} is too large to plan with" if np.isfinite(value) else f"{cell!r} is not a finite number"
+            self.problem(column, f"{shown}; it must be {SIGNED} (check the units)")
             return None
         return value
 

@@ -10,17 +10,17 @@ today's spend of the same slice ("+10%", "x0.9").
 from __future__ import annotations
 
 import difflib
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from optimizer.errors import UsageError
+from optimizer.files.ranges import AMOUNT, SHARE, check_number
 from optimizer.model.blocks import RowBlock, block
 from optimizer.model.cells import TIME, CellIndex
 from optimizer.model.program import lp_names
 from optimizer.model.rules import GroupRule, RatioRule
-from optimizer.model.settings import parse_amount
+from optimizer.model.settings import RANGES, parse_amount
 from optimizer.words import money
 
 
@@ -57,12 +57,10 @@ class CellRule:
     max_spend: float | None = None
 
     def __post_init__(self) -> None:
-        for key in ("min_share", "max_share", "min_spend", "max_spend"):
-            value = getattr(self, key)
-            if value is not None and (isinstance(value, bool) or not math.isfinite(value) or value < 0):
-                raise UsageError(f"rule {self.name!r}: {key} must be a finite number of 0 or more (got {value!r})")
-            if value is not None and key.endswith("share") and value > 1:
-                raise UsageError(f"rule {self.name!r}: {key} {value:g} is not a share; write 0.4 for 40 %")
+        problems = [check_number(key, getattr(self, key), SHARE if key.endswith("share") else AMOUNT, parameter=False)
+                    for key in ("min_share", "max_share", "min_spend", "max_spend")]
+        if any(problems):
+            raise UsageError(f"rule {self.name!r}: " + "; ".join(p for p in problems if p))
 
 
 @dataclass(frozen=True)
@@ -74,9 +72,9 @@ class Flighting:
     channels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_change, bool) or not math.isfinite(self.max_change) or self.max_change < 0:
-            raise UsageError("`max_period_change` must be a fraction of 0 or more, such as 0.2 "
-                             f"(got {self.max_change!r})")
+        problem = check_number("max_period_change", self.max_change, RANGES["max_period_change"])
+        if problem:
+            raise UsageError(problem)
 
 
 DimensionRule = DimBudget | CellRule | Flighting

@@ -7,12 +7,12 @@ keeps the words that describe it, for the plan's explanation and the diagnosis.
 from __future__ import annotations
 
 import difflib
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from optimizer.errors import UsageError
+from optimizer.files.ranges import AMOUNT, SHARE, Allowed, check_number
 from optimizer.model.program import Row, Sense, lp_names
 from optimizer.words import money
 
@@ -33,12 +33,8 @@ class GroupRule:
 
     def __post_init__(self) -> None:
         where = f"group {self.name!r}"
-        _numbers(where, min_share=self.min_share, max_share=self.max_share, min_spend=self.min_spend,
-                 max_spend=self.max_spend)
-        for key in ("min_share", "max_share"):
-            value = getattr(self, key)
-            if value is not None and not 0 <= value <= 1:
-                raise UsageError(f"{where}: {key} {value:g} is not a share; write 0.4 for 40 %")
+        _numbers(where, {"min_share": (self.min_share, SHARE), "max_share": (self.max_share, SHARE),
+                         "min_spend": (self.min_spend, AMOUNT), "max_spend": (self.max_spend, AMOUNT)})
 
 
 @dataclass(frozen=True)
@@ -57,15 +53,18 @@ class RatioRule:
     min: float | None = None
 
     def __post_init__(self) -> None:
-        _numbers(f"ratio rule {self.left!r} to {self.right!r}", max=self.max, min=self.min)
+        _numbers(f"ratio rule {self.left!r} to {self.right!r}", {"max": (self.max, RATIO), "min": (self.min, RATIO)})
 
 
-def _numbers(where: str, **numbers) -> None:
-    """Every given number finite and 0 or more, or a UsageError naming the rule and the key."""
-    for key, value in numbers.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not math.isfinite(value) or value < 0):
-            raise UsageError(f"{where}: {key} must be a finite number of 0 or more (got {value!r})")
+def _numbers(where: str, numbers: dict[str, tuple[object, Allowed]]) -> None:
+    """Every given number in its range, or a UsageError naming the rule, the key and the range."""
+    problems = [check_number(key, value, allowed, parameter=False) for key, (value, allowed) in numbers.items()]
+    problems = [p for p in problems if p]
+    if problems:
+        raise UsageError(f"{where}: " + "; ".join(problems))
+
+
+RATIO = Allowed(0.0, 1e6, words="a ratio of 0 or more, such as 0.6")
 
 
 @dataclass(frozen=True)

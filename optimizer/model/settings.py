@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, fields
 
 from optimizer.errors import UsageError
+from optimizer.files.ranges import AMOUNT, LARGEST, SIGNED, Allowed, check_number
 from optimizer.model.choices import BudgetMode, Method, Objective, RiskMeasure, Solver, choose
 
 MAX_DRAWS = 100_000  # draws x channels arrays beyond this outgrow a laptop's memory
@@ -60,26 +61,8 @@ class Settings:
             object.__setattr__(self, "risk", measure.value if alpha is None else f"{measure.value}:{alpha:g}")
         if self.draws is not None:
             object.__setattr__(self, "draws", str(self.draws))
-        problems = [p for p in (
-            _check("budget", self.budget, lambda v: v >= 0, "0 or more"),
-            _check("max_change", self.max_change, lambda v: v >= 0, "a fraction of 0 or more, such as 0.2 for +-20 %"),
-            _check("min_ratio", self.min_ratio, lambda v: v > 0, "above 0, such as 3 for LTV:CAC >= 3"),
-            _check("fixed_costs", self.fixed_costs, lambda v: v >= 0, "0 or more"),
-            _check("tolerance", self.tolerance, lambda v: 0 < v < 1e-2, "in (0, 0.01)"),
-            _check("max_active", self.max_active, lambda v: v >= 1 and v == int(v), "a whole number, 1 or more"),
-            _check("time_limit", self.time_limit, lambda v: v > 0, "seconds, above 0"),
-            _check("max_payback", self.max_payback, lambda v: 0 < v <= 1200, "months, above 0 (such as 12)"),
-            _check("organic_customers", self.organic_customers, lambda v: v >= 0,
-                   "0 or more (customers who arrive whatever the budget)"),
-            _check("organic_ltv", self.organic_ltv, lambda v: v >= 0, "0 or more"),
-            _check("max_period_change", self.max_period_change, lambda v: v >= 0,
-                   "a fraction of 0 or more, such as 0.2 for +-20 % from one period to the next"),
-            _check("simulate", self.simulate, lambda v: 2 <= v <= MAX_DRAWS and v == int(v),
-                   f"a whole number of draws from 2 to {MAX_DRAWS}"),
-            _check("seed", self.seed, lambda v: v >= 0 and v == int(v), "a whole number, 0 or more"),
-            _check("target", self.target, lambda v: v > 0, "an LTV:CAC above 0, such as 3"),
-            _check("interval_level", self.interval_level, lambda v: 0 < v < 1, "a fraction such as 0.9 for 90 %"),
-        ) if p]
+        problems = [p for p in (check_number(name, getattr(self, name), allowed) for name, allowed in RANGES.items())
+                    if p]
         if not isinstance(self.blended, bool):
             problems.append(f"`blended` must be true or false; got {self.blended!r}")
         if self.organic_customers and self.organic_ltv is None:
@@ -97,6 +80,26 @@ class Settings:
         """The settings as plain values (enums as their words)."""
         return {f.name: getattr(getattr(self, f.name), "value", getattr(self, f.name)) for f in fields(self)}
 
+
+# The numbers each setting allows (checked by the one validator, optimizer.files.ranges).
+RANGES = {
+    "budget": AMOUNT,
+    "max_change": Allowed(0.0, 1e6, words="a fraction of 0 or more, such as 0.2 for +-20 %"),
+    "min_ratio": Allowed(0.0, 1e6, low_open=True, words="above 0, such as 3 for LTV:CAC >= 3"),
+    "fixed_costs": AMOUNT,
+    "tolerance": Allowed(0.0, 1e-2, low_open=True, high_open=True, words="in (0, 0.01)"),
+    "max_active": Allowed(1, 1e6, whole=True, words="a whole number, 1 or more"),
+    "time_limit": Allowed(0.0, 1e7, low_open=True, words="seconds, above 0 (at most 1e7)"),
+    "max_payback": Allowed(0.0, 1200, low_open=True, words="months, above 0 (such as 12) and at most 1200"),
+    "organic_customers": Allowed(0.0, LARGEST, words="0 or more (customers who arrive whatever the budget)"),
+    "organic_ltv": AMOUNT,
+    "max_period_change": Allowed(0.0, 1e6, words="a fraction of 0 or more, such as 0.2 for +-20 % from one period to "
+                                                 "the next"),
+    "simulate": Allowed(2, MAX_DRAWS, whole=True, words=f"a whole number of draws from 2 to {MAX_DRAWS}"),
+    "seed": Allowed(0, 2**63 - 1, whole=True, words="a whole number, 0 or more"),
+    "target": Allowed(0.0, 1e6, low_open=True, words="an LTV:CAC above 0, such as 3"),
+    "interval_level": Allowed(0.0, 1.0, low_open=True, high_open=True, words="a fraction such as 0.9 for 90 %"),
+}
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "tolerance")
 
@@ -159,16 +162,6 @@ def _budgets(value) -> tuple | None:
     return tuple(out) or None
 
 
-def _check(name: str, value, ok, allowed: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return f"`{name}` must be a number ({allowed}); got {value!r}"
-    if not math.isfinite(value) or not ok(value):
-        return f"`{name}` must be {allowed} (got {value:g})"
-    return None
-
-
 def parse_risk(text: str) -> tuple[RiskMeasure, float | None]:
     """``expected``, or ``cvar:ALPHA`` with the share ALPHA of worst draws in (0, 1], as (measure, alpha).
 
@@ -210,8 +203,9 @@ def parse_amount(text: str | float, reference: float, what: str = "amount") -> f
         value = float(text)
     else:
         value = _relative(str(text), reference, what)
-    if not math.isfinite(value):
-        raise UsageError(f"{text!r} is not a finite {what}; write a number such as 800000")
+    fault = SIGNED.fault(value)
+    if fault:
+        raise UsageError(f"{text!r} as an {what} {fault}; write a number such as 800000")
     return value
 
 

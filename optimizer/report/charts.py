@@ -9,6 +9,7 @@ matplotlib is imported when a chart is drawn, not before.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -226,8 +227,16 @@ def _save(folder: str | Path, figures: dict, formats: tuple[str, ...], stem: str
     for name, fig in figures.items():
         for fmt in formats:
             path = folder / f"{prefix}{name}.{fmt}"
-            written.append(atomic_write(path, lambda tmp, f=fig, fm=fmt: f.savefig(tmp, format=fm, dpi=120)))
+            written.append(atomic_write(path, lambda tmp, f=fig, fm=fmt: save_figure(f, tmp, format=fm, dpi=120)))
     return written
+
+
+def save_figure(fig, target, **options) -> None:
+    """``fig.savefig`` without matplotlib's warning for characters its font lacks (a channel named in a
+    script the font does not cover is drawn with boxes, which is all a chart can do)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.savefig(target, **options)
 
 
 def _axes(size: tuple[float, float]):

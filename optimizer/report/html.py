@@ -10,7 +10,7 @@ import html
 import io
 import math
 
-from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier, risk_figures
+from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier, risk_figures, save_figure
 from optimizer.report.payback_text import months, portfolio_rows
 from optimizer.report.risk_text import format_uncertainty
 from optimizer.report.text import format_result
@@ -123,7 +123,7 @@ def _uncertainty(result: Result) -> list[str]:
 
 def _figure(fig, caption: str) -> str:
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
+    save_figure(fig, buffer, format="svg")
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog: the page is HTML
     return f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>"

@@ -66,3 +66,16 @@ def _bounds(table: Channels, limits: Limits, spend: np.ndarray) -> tuple[list[st
             bound.append("none")
             rule.append("")
     return bound, rule
+
+
+# Plan columns where an infinite number means "no bound on that side": a file shows that as an empty cell,
+# which a spreadsheet skips, rather than the text "inf" (payback months keep inf, documented as "never").
+UNBOUNDED = ("ltv_range_low", "ltv_range_high", "cac_range_low", "cac_range_high", "limit_shadow_price")
+
+
+def plan_for_file(plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan as written to a CSV file: an unbounded range end or shadow price is an empty cell."""
+    out = plan.copy()
+    for column in (c for c in UNBOUNDED if c in out.columns):
+        out[column] = out[column].where(np.isfinite(out[column].astype(float)))
+    return out

@@ -20,6 +20,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.files.numbers import parse_numbers
+from optimizer.files.ranges import SIGNED
 from optimizer.files.tables import TextTable, read_table
 from optimizer.model.channels import KNOWN, Channels
 from optimizer.model.choices import CurveKind
@@ -126,8 +127,8 @@ def _checks(column: str, v: np.ndarray, cells: pd.Series, kind: np.ndarray, know
             zero: np.ndarray) -> list[tuple[np.ndarray, object]]:
     """(bad rows, message of a row) for each rule a column's draws must keep, in the order they are told."""
     blank = cells.astype(str).str.strip().eq("").to_numpy() | cells.isna().to_numpy()
-    finite = np.isfinite(v)
-    checks = [(~blank & ~finite, lambda p: f"{cells.iloc[p]!r} is not a number"),
+    finite = ~SIGNED.bad(v)
+    checks = [(~blank & ~finite, lambda p: f"{cells.iloc[p]!r} is not a number; it must be {SIGNED}"),
               (finite & (v < 0), lambda p: f"{v[p]:g} is a negative draw of a positive quantity")]
     if column in ("cac", "elasticity", "shape", "max_customers"):
         checks.append((finite & (v == 0), lambda p: f"0 is not a valid {column}; it must be above 0"))

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import UsageError
+from optimizer.files.ranges import AMOUNT, Allowed, check_number
 from optimizer.model.channels import Channels, read_channels
 from optimizer.model.program import Status
 from optimizer.model.rules import GroupRule, RatioRule
@@ -29,6 +30,8 @@ from optimizer.results.result import Result
 from optimizer.whatif.sweep import budget_only_sweep, sweepable
 
 MAX_STEPS = 2_000
+STEPS = Allowed(2, MAX_STEPS, whole=True, words=f"a whole number of budgets from 2 to {MAX_STEPS}")
+TARGET = Allowed(0.0, 1e6, low_open=True, words="an LTV:CAC above 0, such as 3")
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,12 @@ def frontier(channels: Channels | pd.DataFrame | str | Path, start: float | str 
     settings = settings if settings is not None else Settings(**options)
     today = float(table.spend.sum())
     low, high = parse_amount(start, today, "amount of budget"), parse_amount(stop, today, "amount of budget")
-    if not 0 <= low < high or not 2 <= steps <= MAX_STEPS or not np.isfinite(target):
-        raise UsageError(f"the sweep needs 0 <= `start` < `stop`, 2 to {MAX_STEPS} `steps` and a finite `target` "
-                         f"(got {low:g} to {high:g}, {steps} steps, target {target:g})")
+    problems = [p for p in (check_number("start", low, AMOUNT), check_number("stop", high, AMOUNT),
+                            check_number("steps", steps, STEPS), check_number("target", target, TARGET)) if p]
+    if low >= high:
+        problems.append(f"`start` must be below `stop` (got {low:g} to {high:g})")
+    if problems:
+        raise UsageError("the sweep: " + "; ".join(problems))
 
     sweep = settings.replace(simulate=None, draws=settings.draws if settings.risk else None)
     deadline = None if settings.time_limit is None else time.monotonic() + settings.time_limit

@@ -40,6 +40,7 @@ class Scenario:
     settings: Settings
     rules: tuple[GroupRule | RatioRule, ...]
     changes: tuple[str, ...]
+    inputs: tuple[Path, ...] = ()  # every file it was read from: scenarios, channel table, draws table
 
     def run(self, lp_file: str | Path | None = None) -> Result:
         """Optimize this scenario."""
@@ -78,7 +79,8 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     if problems:
         raise InputError(str(path), problems)
     description = merged["description"] or ""
-    return Scenario(path.stem, path, description, channels, settings, rules, (*settings_log, *log))
+    inputs = (*(p for p, _ in layers), merged["channels"], *_draws(settings))
+    return Scenario(path.stem, path, description, channels, settings, rules, (*settings_log, *log), inputs)
 
 
 def load_source(path: str | Path, overrides: dict | None = None) -> Scenario:
@@ -95,7 +97,11 @@ def load_source(path: str | Path, overrides: dict | None = None) -> Scenario:
     log: list[str] = []
     settings = _apply({**DEFAULTS, "budget": total if implied is None else implied},
                       [(k, v, "command line") for k, v in overrides.items() if v is not None], total, log)
-    return Scenario(path.stem, path, "", channels, settings, (), tuple(log))
+    return Scenario(path.stem, path, "", channels, settings, (), tuple(log), (path, *_draws(settings)))
+
+
+def _draws(settings: Settings) -> tuple[Path, ...]:
+    return (Path(settings.draws),) if settings.draws else ()
 
 
 def _layers(path: Path, seen: list[Path], problems: list[Problem]) -> list[tuple[Path, dict]]:

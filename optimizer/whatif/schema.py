@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import math
 
 from optimizer.errors import Problem
+from optimizer.files import ranges
+from optimizer.model import rules
 from optimizer.model.choices import BudgetMode, CurveKind, Method, Objective, Solver, values
+from optimizer.model.settings import RANGES as SETTING_RANGES
 from optimizer.model.timeline import column_month
 
 AMOUNT = (str, int, float)  # a number, or a change such as "-20%", "x0.9", "+1000"
@@ -38,6 +40,12 @@ GROUP = {"channels": list, "min_share": NUMBER, "max_share": NUMBER, "min_spend"
 RATIO = {"left": str, "right": str, "max": NUMBER, "min": NUMBER}
 
 
+# The range of each number a scenario may hold (by key): settings as the command line takes them, group shares
+# and amounts, ratios; other numbers (adjustments, new channels) only finite here, the channel table checks them.
+RANGES = {**SETTING_RANGES, "min_share": ranges.SHARE, "max_share": ranges.SHARE, "min_spend": ranges.AMOUNT,
+          "max_spend": ranges.AMOUNT, "max": rules.RATIO, "min": rules.RATIO}
+
+
 def check_scenario(data: dict) -> list[Problem]:
     """Every unknown key, wrong type and missing required key in a scenario file's data."""
     problems = _check(data, TOP, "")
@@ -60,9 +68,6 @@ def check_scenario(data: dict) -> list[Problem]:
             problems.append(Problem(f"expected a table [groups.{name}], got {entry!r}", key=key))
             continue
         problems += _check(entry, GROUP, key + ".")
-        for share in ("min_share", "max_share"):
-            if isinstance(entry.get(share), NUMBER) and not 0 <= entry[share] <= 1:
-                problems.append(Problem(f"{entry[share]:g} is not a share; write 0.4 for 40 %", key=f"{key}.{share}"))
     return problems
 
 
@@ -76,11 +81,11 @@ def _check(data: dict, schema: dict, prefix: str) -> list[Problem]:
             hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(schema)}"
             problems.append(Problem(f"unknown key{hint}", key=where))
             continue
-        problems += _check_value(value, NUMBER if timeline else schema[key], where)
+        problems += _check_value(value, NUMBER if timeline else schema[key], where, RANGES.get(key, ranges.SIGNED))
     return problems
 
 
-def _check_value(value, kind, where: str) -> list[Problem]:
+def _check_value(value, kind, where: str, allowed: ranges.Allowed) -> list[Problem]:
     if isinstance(kind, tuple) and all(isinstance(k, str) for k in kind):  # allowed words
         if value not in kind:
             close = difflib.get_close_matches(str(value), kind, n=1)
@@ -91,14 +96,14 @@ def _check_value(value, kind, where: str) -> list[Problem]:
         return [Problem(f"expected {_name(kind)}, got {value!r}", key=where)]
     if not isinstance(value, kind):
         return [Problem(f"expected {_name(kind)}, got {value!r}", key=where)]
-    if isinstance(value, float) and not math.isfinite(value):
-        return [Problem(f"{value!r} is not a finite number; write a number such as 0.4", key=where)]
+    if isinstance(value, NUMBER) and not isinstance(value, bool) and allowed.fault(value):
+        return [Problem(f"{value!r} {allowed.fault(value)}", key=where)]
     if kind is list and where.endswith("channels") and not all(isinstance(v, str) for v in value):
         return [Problem("expected a list of channel names", key=where)]
     return []
 
 
 def _name(kind) -> str:
-    names = {str: "text", bool: "true or false", list: "a list", dict: "a table", NUMBER: "a number",
-             AMOUNT: "a number or a change such as \"-20%\""}
+    names = {str: "text", bool: "true or false", int: "a whole number", list: "a list", dict: "a table",
+             NUMBER: "a number", AMOUNT: "a number or a change such as \"-20%\""}
     return names.get(kind, str(kind))
