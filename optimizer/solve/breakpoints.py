@@ -25,12 +25,37 @@ class Grid:
 
     def __init__(self, lo: np.ndarray, hi: np.ndarray, spend: np.ndarray, points: int = 8):
         self.lo, self.hi = np.asarray(lo, float), np.asarray(hi, float)
-        n = len(self.lo)
+        self._start, self._points = np.asarray(spend, float), points
+        self._pending: list[np.ndarray] = []  # points added before any LP needed the grid (one per channel)
+        self._flat: np.ndarray | None = None
+        self._counts = np.zeros(len(self.lo), np.int64)
+
+    @property
+    def flat(self) -> np.ndarray:
+        """Every channel's breakpoints, channel by channel, each channel's in increasing order."""
+        self._build()
+        return self._flat
+
+    @property
+    def counts(self) -> np.ndarray:
+        """How many breakpoints each channel has."""
+        self._build()
+        return self._counts
+
+    def _build(self) -> None:
+        """Even breakpoints, today's spend and any points added so far: made when first needed, since
+        the exact methods (closed form, nested multipliers) need no LP and 100 000 cells cost time."""
+        if self._flat is not None:
+            return
+        n, points = len(self.lo), self._points
         t = np.linspace(0.0, 1.0, points + 1)
         base = self.lo[:, None] + (self.hi - self.lo)[:, None] * t[None, :]
         owner = np.repeat(np.arange(n), points + 1)
-        self.flat, self.counts = np.zeros(0), np.zeros(n, np.int64)
-        self._set(np.concatenate([owner, np.arange(n)]), np.concatenate([base.ravel(), spend]))
+        self._flat = np.zeros(0)
+        self._set(np.concatenate([owner, np.arange(n)]), np.concatenate([base.ravel(), self._start]))
+        pending, self._pending = self._pending, []
+        for values in pending:
+            self.add_all(values)
 
     @property
     def points(self) -> list[np.ndarray]:
@@ -43,6 +68,9 @@ class Grid:
 
     def add_all(self, values: np.ndarray) -> None:
         """One breakpoint more per channel (NaN: none)."""
+        if self._flat is None:
+            self._pending.append(np.asarray(values, float).copy())
+            return
         self._merge(np.arange(len(values)), np.asarray(values, float))
 
     def refine(self, x: np.ndarray, extra: np.ndarray, where: np.ndarray | None = None) -> None:
@@ -89,8 +117,8 @@ class Grid:
         last = np.ones(len(owner), bool)
         last[:-1] = owner[1:] != owner[:-1]
         values[last] = self.hi[owner[last]]
-        self.flat = values
-        self.counts = np.bincount(owner, minlength=len(self.lo)).astype(np.int64)
+        self._flat = values
+        self._counts = np.bincount(owner, minlength=len(self.lo)).astype(np.int64)
 
 
 def initial_points(base: float, hi: float, concave: bool, count: int = 16) -> np.ndarray:
