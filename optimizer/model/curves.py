@@ -97,6 +97,14 @@ class Curves:
         """Extra customers per extra unit of spend at ``x`` (inf for power curves at 0)."""
         return self._by_kind(marginal_of, x)
 
+    def inflection(self) -> np.ndarray:
+        """Where an S-curve turns from rising to falling returns (a Hill curve of shape s > 1:
+        h ((s - 1) / (s + 1)) ** (1 / s)); 0 for curves with falling returns from the start."""
+        s = self.p3
+        with np.errstate(divide="ignore", invalid="ignore"):
+            turn = self.p2 * np.power((s - 1.0) / (s + 1.0), 1.0 / s)
+        return np.where((self.kind == HILL) & (s > 1.0), turn, 0.0)
+
     def curvature(self, x) -> np.ndarray:
         """How fast the marginal changes at ``x`` (negative on falling returns; -inf for power curves at 0)."""
         return self._by_kind(curvature_of, x)

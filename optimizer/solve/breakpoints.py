@@ -29,6 +29,7 @@ class Grid:
         self._pending: list[np.ndarray] = []  # points added before any LP needed the grid (one per channel)
         self._flat: np.ndarray | None = None
         self._counts = np.zeros(len(self.lo), np.int64)
+        self.seeded = False  # whether points around a first plan were added (refined LPs do it once)
 
     @property
     def flat(self) -> np.ndarray:
@@ -121,15 +122,20 @@ class Grid:
         self._counts = np.bincount(owner, minlength=len(self.lo)).astype(np.int64)
 
 
-def initial_points(base: float, hi: float, concave: bool, count: int = 16) -> np.ndarray:
+def initial_points(base: float, hi: float, concave: bool, count: int = 16, turn: float = 0.0) -> np.ndarray:
     """Even breakpoints, plus geometric ones near the start of a concave curve (a power curve's slope
-    is infinite at 0); an S-curve's flat start needs none, and each would cost a binary."""
+    is infinite at 0). An S-curve's flat start needs few (each step there costs a binary): one halfway to
+    its inflection ``turn`` and the inflection itself; past it, where the optimum lies if the curve is
+    used at all, points grow geometrically (by a factor of 2 ** 0.25) so that chords fit the bend."""
     if hi <= base:
         return np.array([base])
     even = np.linspace(base, hi, count + 1)
-    if not concave:
+    if concave:
+        return np.unique(np.concatenate([even, base + (hi - base) * np.logspace(-8, -1, 8)]))
+    if not base < turn < hi:
         return even
-    return np.unique(np.concatenate([even, base + (hi - base) * np.logspace(-8, -1, 8)]))
+    bend = turn * 2.0 ** (np.arange(0, 4 * np.log2(hi / turn)) / 4)
+    return np.unique(np.clip(np.concatenate([even[even > turn], [base, 0.5 * (base + turn)], bend, [hi]]), base, hi))
 
 
 def refine_points(curves: Curves, i: int, pts: np.ndarray, x: float, allowed: float) -> np.ndarray:

@@ -6,7 +6,9 @@ the piecewise model. A buy-in makes spend 0 or at least ``min_buy_in`` through a
 
 Certificate: the MILP's proven bound on the piecewise model, plus each channel's largest rise of
 the true curve above its chords (times the objective's weight), bounds every plan on the TRUE
-curves; the plan's true value is the lower bound. Breakpoints are refined until they meet.
+curves; the plan's true value is the lower bound. Breakpoints are refined until they meet. Each
+piecewise model is solved only to a quarter of the tolerance, and starts from the best plan so far
+(one of its breakpoints).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from optimizer.solve.segments import build
 from optimizer.solve.solution import Solution
 
 MAX_ROUNDS = 12
-MIP_GAP = 1e-7  # the relative gap the solver must prove on each piecewise model
+MIP_GAP = 1e-7  # the relative gap the solver must prove where the tolerance is absolute (it stops at either)
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,18 @@ def maximize_mip(program: Program, objective: LinearObjective, backend: Backend,
     if points is None:
         points = []
     if not points:
-        points += [initial_points(b, h, bool(c)) for b, h, c in
-                   zip(ranges.start, program.hi, program.curves.concave, strict=True)]
+        points += [initial_points(b, h, bool(c), turn=t) for b, h, c, t in
+                   zip(ranges.start, program.hi, program.curves.concave, program.curves.inflection(), strict=True)]
     best = None
+    gaps = (MIP_GAP, 0.25 * rel_tol * scale) if scale is not None else (0.25 * rel_tol, None)
     for rounds in range(1, MAX_ROUNDS + 1):
-        model = build(program, objective, points, integer=True, start=ranges.start, optional=ranges.optional)
+        model = build(program, objective, points, integer=True, start=ranges.start, optional=ranges.optional,
+                      plan=None if best is None else best.spend)
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0 and best is not None:
             return _replace_status(best, Status.time_limit, rounds - 1)
-        answer = backend.solve(model, None if left is None else max(left, 0.01), MIP_GAP)
+        answer = backend.solve(model, None if left is None else max(left, 0.01), gaps[0], start=model.start,
+                               abs_gap=gaps[1])
         if answer.outcome == Outcome.no_plan and best is not None:  # the finer model ran out of time
             return _replace_status(best, Status.time_limit, rounds - 1)
         if answer.outcome == Outcome.no_plan:
