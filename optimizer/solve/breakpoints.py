@@ -138,6 +138,35 @@ def initial_points(base: float, hi: float, concave: bool, count: int = 16, turn:
     return np.unique(np.clip(np.concatenate([even[even > turn], [base, 0.5 * (base + turn)], bend, [hi]]), base, hi))
 
 
+def upper_envelope(curves: Curves, i: int, pts: np.ndarray, turn: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A piecewise-linear curve that lies above channel ``i``'s true curve everywhere on [pts[0], pts[-1]]:
+    chords where the curve is convex (below its inflection ``turn``), and past it the least of the
+    tangents at the points (a concave curve lies below each of its tangents). Returns its points and values.
+
+    It touches the curve at every point past ``turn``, so a plan at such a point is valued exactly.
+    """
+    if pts[0] < turn < pts[-1]:  # a chord across the inflection could dip below the curve
+        pts = np.unique(np.append(pts, turn))
+    convex, concave = pts[pts < turn], pts[pts >= turn]
+    if len(concave) == 0:
+        return pts, curves.customers_along(i, pts)
+    value = curves.customers_along(i, concave)
+    slope = curves.subset(np.full(len(concave), i)).marginal(concave)
+    keep = np.isfinite(slope)  # a power curve's tangent at 0 is vertical: the next one bounds its start
+    b, c, d = concave[keep], value[keep], slope[keep]
+    if len(b) == 0:
+        return pts, curves.customers_along(i, pts)
+    with np.errstate(divide="ignore", invalid="ignore"):  # where two tangents cross
+        cross = (c[1:] - c[:-1] + d[:-1] * b[:-1] - d[1:] * b[1:]) / (d[:-1] - d[1:])
+    cross = np.where(np.isfinite(cross), np.clip(cross, b[:-1], b[1:]), b[:-1])
+    start = concave[0]
+    at_start = float(np.min(c + d * (start - b)))  # the lowest tangent at the start
+    points = np.concatenate([convex, [start], cross, [concave[-1]]])
+    values = np.concatenate([curves.customers_along(i, convex), [at_start], c[:-1] + d[:-1] * (cross - b[:-1]),
+                             [c[-1] + d[-1] * (concave[-1] - b[-1])]])
+    return points, values
+
+
 def refine_points(curves: Curves, i: int, pts: np.ndarray, x: float, allowed: float) -> np.ndarray:
     """Halve every segment whose chord error is above ``allowed``, and those next to the plan's spend."""
     if len(pts) < 2:

@@ -21,7 +21,7 @@ import numpy as np
 from optimizer.errors import SolverError
 from optimizer.model.program import Approach, LinearObjective, Program, Status
 from optimizer.solve.backends import Backend, Outcome
-from optimizer.solve.breakpoints import chord_errors, initial_points, refine_points
+from optimizer.solve.breakpoints import chord_errors, initial_points, refine_points, upper_envelope
 from optimizer.solve.segments import build
 from optimizer.solve.solution import Solution
 
@@ -66,9 +66,13 @@ def maximize_mip(program: Program, objective: LinearObjective, backend: Backend,
                    zip(ranges.start, program.hi, program.curves.concave, program.curves.inflection(), strict=True)]
     best = None
     gaps = (MIP_GAP, 0.25 * rel_tol * scale) if scale is not None else (0.25 * rel_tol, None)
+    above = _above_applies(program, objective)
+    turn = program.curves.inflection()
     for rounds in range(1, MAX_ROUNDS + 1):
-        model = build(program, objective, points, integer=True, start=ranges.start, optional=ranges.optional,
-                      plan=None if best is None else best.spend)
+        shapes = [upper_envelope(program.curves, i, p, turn[i]) for i, p in enumerate(points)] if above else None
+        model = build(program, objective, [s[0] for s in shapes] if above else points, integer=True,
+                      start=ranges.start, optional=ranges.optional, plan=None if best is None else best.spend,
+                      values=[s[1] for s in shapes] if above else None)
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0 and best is not None:
             return _replace_status(best, Status.time_limit, rounds - 1)
@@ -86,7 +90,7 @@ def maximize_mip(program: Program, objective: LinearObjective, backend: Backend,
         x = np.where(x < 1e-9 * max(program.hi.max(), 1.0), 0.0, x)
         value = objective.evaluate(program.curves.customers(x), x)
         weight = np.maximum(objective.alpha, 0)
-        upper = answer.bound + float(weight @ chord_errors(program.curves, points))
+        upper = answer.bound + (0.0 if above else float(weight @ chord_errors(program.curves, points)))
         status = Status.optimal if answer.outcome == Outcome.optimal else Status.time_limit
         if best is None or value > best.value:
             best = Solution(status, x, value, upper, Approach.refined_milp, rounds, model=model)
@@ -95,10 +99,17 @@ def maximize_mip(program: Program, objective: LinearObjective, backend: Backend,
         target = rel_tol * (scale if scale is not None else max(abs(best.value), 1e-12))
         if status != Status.optimal or best.upper - best.value <= target:
             return best
-        share = 0.25 * target / max(len(points), 1)  # each channel's share of the allowed approximation error
+        share = np.inf if above else 0.25 * target / max(len(points), 1)  # each channel's share of the error
         points[:] = [refine_points(program.curves, i, p, x[i], share / weight[i] if weight[i] > 0 else np.inf)
                      for i, p in enumerate(points)]
     return best
+
+
+def _above_applies(program: Program, objective: LinearObjective) -> bool:
+    """Whether a model of curves from above bounds the optimum: no row counts customers (a curve from above
+    would loosen a floor on them but tighten a ceiling) and the objective values every customer."""
+    rows = any(np.any(r.p) for r in program.rows) or any(b.has_customers for b in program.blocks)
+    return not rows and bool(np.all(objective.alpha >= 0))
 
 
 def _replace_status(sol: Solution, status: Status, rounds: int) -> Solution:

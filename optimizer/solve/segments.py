@@ -109,7 +109,7 @@ class _Builder:
 
 def build(program: Program, objective: LinearObjective, points, integer: bool = False,
           start: np.ndarray | None = None, optional: np.ndarray | None = None,
-          plan: np.ndarray | None = None) -> SegmentModel:
+          plan: np.ndarray | None = None, values: list[np.ndarray] | None = None) -> SegmentModel:
     """The segment model over ``points`` (each channel's breakpoints, from ``start`` to its ceiling: a list
     of arrays, or a :class:`~optimizer.solve.breakpoints.Grid`).
 
@@ -118,6 +118,7 @@ def build(program: Program, objective: LinearObjective, points, integer: bool = 
     stay off) or counts toward ``max_active`` gets an on/off binary, on for good where its floor is
     above 0, and non-concave step chains are filled in order. ``plan`` (a spend per channel, one of the
     breakpoints, such as the last round's) gives the model's ``start``: every column's value at that plan.
+    ``values`` (customers at each point) replaces the curves' own: a piecewise curve above them, say.
     """
     n, names = len(program.names), program.names
     base = program.lo if start is None else start
@@ -127,7 +128,7 @@ def build(program: Program, objective: LinearObjective, points, integer: bool = 
         counts = np.array([len(p) - 1 for p in points], dtype=np.int64)
         flat = np.concatenate(points) if n else np.zeros(0)
     owner = np.repeat(np.arange(n), counts + 1)
-    customers = program.curves.subset(owner).customers(flat)
+    customers = program.curves.subset(owner).customers(flat) if values is None else np.concatenate(values)
     first = np.concatenate([[0], np.cumsum(counts + 1)[:-1]]).astype(int)
     c0 = customers[first]
     seg = np.ones(len(flat), bool)
