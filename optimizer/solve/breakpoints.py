@@ -67,6 +67,15 @@ class Grid:
         values = np.asarray(values, float).ravel()
         self._merge(np.full(len(values), i), values)
 
+    def seed(self, rows: list[np.ndarray], points: int = 4) -> None:
+        """Breakpoints around a first plan (``rows``: one array per point, a value per channel), and, when no
+        LP has used the grid yet, fewer even ones: where the optimum lies is then known."""
+        if self._flat is None:
+            self._points = min(self._points, points)
+        for values in rows:
+            self.add_all(values)
+        self.seeded = True
+
     def add_all(self, values: np.ndarray) -> None:
         """One breakpoint more per channel (NaN: none)."""
         if self._flat is None:

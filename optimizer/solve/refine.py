@@ -46,9 +46,7 @@ def maximize(program: Program, objective: LinearObjective, grid: Grid, backend: 
     best, carried, bound, bound_duals = None, None, np.inf, None
     if not grid.seeded and program.curves.concave.all():  # cut the curves finely where the optimum is likely
         x0, bound, bound_duals = first_plan(program, objective)
-        for points in around(x0):
-            grid.add_all(points)
-        grid.seeded = True
+        grid.seed(around(x0))
     for rounds in range(1, MAX_ROUNDS + 1):
         model = build(program, objective, grid)
         answer = backend.solve(model, basis=carried)
