@@ -197,6 +197,7 @@ def build(program: Program, objective: LinearObjective, points, integer: bool = 
     if integer and program.max_active is not None and on.any():
         r = b.rows(-np.inf, float(program.max_active), 1, lambda: ["max_active"])[0]
         b.terms(r, switch[on], 1.0)
+    active = _active_rows(b, program.active, spend, names) if integer and program.active is not None else None
     values = None
     if plan is not None:  # steps filled in order up to the plan; a binary is on where its steps are
         values = np.zeros(b.ncol)
@@ -204,6 +205,8 @@ def build(program: Program, objective: LinearObjective, points, integer: bool = 
         values[steps] = np.clip(plan[seg_owner] - flat[seg], 0.0, widths)
         values[switch[on]] = (plan[on] > 0) | (program.lo[on] > 0)
         values[full] = values[steps[pairs]] >= widths[pairs]
+        if active is not None:
+            values[active] = plan[program.active.cell] >= program.active.level
     return _assemble(b, program, spend, constant, user, blocks, values, switch)
 
 
@@ -225,6 +228,18 @@ def _block_rows(b: _Builder, blk, spend, steps, switch, on, c0, counts, seg_firs
         gated = k[on[blk.cell[k]]]
         b.terms(rows[blk.row[gated]], switch[blk.cell[gated]], blk.p[gated] * c0[blk.cell[gated]])
     return rows
+
+
+def _active_rows(b: _Builder, sets, spend, names) -> np.ndarray:
+    """An indicator binary per cell of each set: spend >= level * active; each set's add up to its least."""
+    active = b.columns(0.0, 1.0, 0.0, True, len(sets.cell), lambda: [f"active_{names[i]}" for i in sets.cell])
+    rows = b.rows(0.0, np.inf, len(sets.cell))
+    b.terms(rows, spend[sets.cell], 1.0)
+    b.terms(rows, active, -sets.level)
+    rows = b.rows(sets.least.astype(float), np.inf, len(sets), lambda: [f"min_active_{k + 1}"
+                                                                        for k in range(len(sets))])
+    b.terms(rows[sets.group], active, 1.0)
+    return active
 
 
 def _rising(slopes: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
