@@ -1,23 +1,30 @@
 """Plans over cells: 100 000 cells (50 markets x 40 channels x 50 periods) with nested budgets only
 (nested multipliers, no LP) and with per-market and per-period budgets and a flighting limit (refined
-LPs), side by side with a bare HiGHS solve of the final LP, built from arrays in the same run.
+LPs), each beside a reference measured in the same run.
 
-    python bench/bench_cells.py --quick          # 10 x 20 x 25 = 5 000 cells, minutes at most
-    python bench/bench_cells.py                  # 50 x 40 x 50 = 100 000 cells
+    python bench/bench_cells.py --quick          # 10 x 20 x 25 = 5 000 cells, a minute or two
+    python bench/bench_cells.py --repeats 1      # 50 x 40 x 50 = 100 000 cells (the flighting case: ~15 min)
 
-Prints medians over repeats, the proven gap, rounds, the ratio to the bare solve and peak memory.
+Nested budgets: read + validate a CSV file + solve + result, end to end, beside pandas reading the same
+file (a fixed workload that says how fast the machine is right now). Flighting: the whole optimize()
+beside a bare, cold HiGHS solve of the final LP from its arrays. Medians over repeats; the load average
+is printed first, since the machine is shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+import optimizer.solve.refine as refine
 from optimizer import optimize, read_channels
 from optimizer.model.dims import DimBudget, Flighting
 from optimizer.solve.highs_direct import highs_lp, new_highs
@@ -50,6 +57,64 @@ def bare_seconds(model) -> float:
     return time.perf_counter() - start
 
 
+class LastModel:
+    """Keeps the last LP the refinement built (the final one), without solving anything twice."""
+
+    def __init__(self):
+        self.model, self._build = None, refine.build
+
+    def __enter__(self):
+        def keep(*args, **kwargs):
+            self.model = self._build(*args, **kwargs)
+            return self.model
+
+        refine.build = keep
+        return self
+
+    def __exit__(self, *exc):
+        refine.build = self._build
+
+
+def budgets(frame: pd.DataFrame, dim: str) -> list[DimBudget]:
+    """A ceiling per value of ``dim``: today's spend there plus 5 %."""
+    return [DimBudget(dim, k, max=float(v * 1.05)) for k, v in frame.groupby(dim, sort=False).spend.sum().items()]
+
+
+def nested_case(frame: pd.DataFrame, repeats: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cells.csv"
+        frame.to_csv(path, index=False)
+        rules, total = budgets(frame, "market"), float(frame.spend.sum())
+        ours, reference, result = [], [], None
+        for _ in range(repeats):
+            start = time.perf_counter()
+            pd.read_csv(path)
+            reference.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            result = optimize(read_channels(path), objective="value", budget=total, rules=rules, tolerance=1e-4)
+            ours.append(time.perf_counter() - start)
+    mine, ref = statistics.median(ours), statistics.median(reference)
+    print(f"nested budgets, CSV -> result     {mine:>8.2f} s  ({result.approach}, gap {result.gap:.1e}); "
+          f"pandas.read_csv alone {ref:.2f} s, ratio {mine / ref:.1f}", flush=True)
+
+
+def flighting_case(frame: pd.DataFrame, repeats: int, change: float) -> None:
+    table = read_channels(frame)
+    rules = [*budgets(frame, "market"), *budgets(frame, "period"), Flighting(change)]
+    ours, bare, result = [], [], None
+    for _ in range(repeats):
+        with LastModel() as last:
+            start = time.perf_counter()
+            result = optimize(table, objective="value", budget=float(frame.spend.sum()), rules=rules, tolerance=1e-4)
+            ours.append(time.perf_counter() - start)
+        bare.append(bare_seconds(last.model))
+    mine, ref = statistics.median(ours), statistics.median(bare)
+    size = f"{len(last.model.lower)} columns x {len(last.model.row_lower)} rows"
+    print(f"market + period budgets + flighting {mine:>8.2f} s  ({result.approach}, gap {result.gap:.1e}, "
+          f"{result.rounds} rounds); bare HiGHS on the final LP ({size}) {ref:.2f} s, ratio {mine / ref:.2f}",
+          flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 markets x 20 channels x 25 periods")
@@ -58,49 +123,12 @@ def main() -> None:
     args = parser.parse_args()
     shape = (10, 20, 25) if args.quick else (50, 40, 50)
     frame = instance(*shape)
-    start = time.perf_counter()
-    table = read_channels(frame)
-    reading = time.perf_counter() - start
-    today = frame.groupby("market", sort=False).spend.sum()
-    markets = [DimBudget("market", k, max=float(v * 1.05)) for k, v in today.items()]
-    periods = [DimBudget("period", k, max=float(v * 1.05)) for k, v in frame.groupby("period").spend.sum().items()]
-    print(f"{len(frame)} cells ({' x '.join(map(str, shape))}); reading and validating the table: {reading:.2f} s")
-    cases = {"nested budgets (total > market > cell)": markets,
-             "market + period budgets + flighting": [*markets, *periods, Flighting(args.flighting)]}
-    print(f"{'case':<40} {'median s':>9} {'gap':>9} {'rounds':>7} {'bare HiGHS s':>13} {'ratio':>6}")
-    for name, rules in cases.items():
-        times, result = [], None
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            result = optimize(table, objective="value", budget=float(frame.spend.sum()), rules=rules, tolerance=1e-4)
-            times.append(time.perf_counter() - t0)
-        median = statistics.median(times)
-        bare = "-"
-        ratio = "-"
-        if result.approach.value == "refined LP":
-            model = _final_model(table, rules, frame)
-            seconds = statistics.median(bare_seconds(model) for _ in range(args.repeats))
-            bare, ratio = f"{seconds:.2f}", f"{median / seconds:.2f}"
-        print(f"{name:<40} {median:>9.2f} {result.gap:>9.1e} {result.rounds:>7} {bare:>13} {ratio:>6}", flush=True)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{len(frame)} cells ({' x '.join(map(str, shape))}); load average {load}; medians of {args.repeats}")
+    nested_case(frame, args.repeats)
+    flighting_case(frame, args.repeats, args.flighting)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS) {peak:.0f} MB")
-
-
-def _final_model(table, rules, frame):
-    """The LP of the last round, rebuilt the way the optimizer builds it (same grid, same rows)."""
-    from optimizer.model.choices import Objective
-    from optimizer.model.formulation import formulate
-    from optimizer.model.limits import channel_limits
-    from optimizer.model.settings import Settings
-    from optimizer.solve.backends import BACKENDS
-    from optimizer.solve.strategy import Strategy
-
-    settings = Settings(objective=Objective.value, budget=float(frame.spend.sum()), tolerance=1e-4)
-    limits, _ = channel_limits(table, settings, settings.budget)
-    program = formulate(table, limits, settings, [], rules)
-    strategy = Strategy(table, limits, settings, program, BACKENDS[settings.solver or "highs"])
-    outcome = strategy.solve()
-    return outcome.solution.model
 
 
 if __name__ == "__main__":

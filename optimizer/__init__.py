@@ -31,6 +31,10 @@ _API = {
     "Settings": "optimizer.model.settings",
     "GroupRule": "optimizer.model.rules",
     "RatioRule": "optimizer.model.rules",
+    "DimBudget": "optimizer.model.dims",
+    "CellRule": "optimizer.model.dims",
+    "Flighting": "optimizer.model.dims",
+    "ActivePeriods": "optimizer.model.dims",
     "Status": "optimizer.model.program",
     "Approach": "optimizer.model.program",
     "Result": "optimizer.results.result",
@@ -72,9 +76,13 @@ _API = {
 }
 
 __all__ = [
+    "ActivePeriods",
     "Approach",
     "BudgetMode",
+    "CellRule",
     "Channels",
+    "DimBudget",
+    "Flighting",
     "GroupRule",
     "InputError",
     "LtvSettings",
@@ -151,6 +159,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names __getattr__ loads
     from optimizer.ltv.join import set_ltv
     from optimizer.ltv.timeline import payback_from_timeline, read_timeline, value_columns
     from optimizer.model.channels import Channels, read_channels
+    from optimizer.model.dims import ActivePeriods, CellRule, DimBudget, Flighting
     from optimizer.model.program import Approach, Status
     from optimizer.model.rules import GroupRule, RatioRule
     from optimizer.model.settings import Settings

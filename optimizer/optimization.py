@@ -15,7 +15,16 @@ import pandas as pd
 from optimizer.errors import UsageError
 from optimizer.model.channels import Channels, read_channels
 from optimizer.model.choices import Objective
-from optimizer.model.dims import CellRule, DimBudget, Flighting, block_conflicts, default_budget, expand_channels
+from optimizer.model.dims import (
+    ActivePeriods,
+    CellRule,
+    DimBudget,
+    Flighting,
+    active_conflicts,
+    block_conflicts,
+    default_budget,
+    expand_channels,
+)
 from optimizer.model.formulation import formulate
 from optimizer.model.limits import budget_conflicts, channel_limits
 from optimizer.model.program import Status
@@ -52,6 +61,7 @@ def optimize(
     blended: bool = False,
     dims: tuple[str, ...] | str | None = None,
     max_period_change: float | None = None,
+    min_active_periods: int | None = None,
     budgets: str | tuple | None = None,
     draws: DrawSet | pd.DataFrame | str | Path | None = None,
     simulate: int | None = None,
@@ -89,7 +99,7 @@ def optimize(
     rules
         Group and ratio rules across channels (:class:`GroupRule`, :class:`RatioRule`; over a table of cells
         their channels stand for all their cells), and rules over dimensions: :class:`DimBudget`,
-        :class:`CellRule`, :class:`Flighting`.
+        :class:`CellRule`, :class:`Flighting`, :class:`ActivePeriods`.
     max_active
         At most this many channels may spend anything.
     time_limit
@@ -111,6 +121,9 @@ def optimize(
         The channel table's dimension columns (default: ``market`` and ``period`` where present).
     max_period_change
         Flighting: each cell's spend within (1 +- this) x its spend in the previous period.
+    min_active_periods
+        Each channel is active (spends at least 1 % of its average per period there, and at least 1) in at
+        least this many periods of each market; :class:`ActivePeriods` sets another level or some channels.
     budgets
         Budgets per dimension value, ``"market:NO=1200000,market:SE=+10%"`` or (dimension, value, amount)
         triples; with budgets for every value of a dimension and no ``budget``, the total is their sum.
@@ -140,7 +153,8 @@ def optimize(
                         fixed_costs=fixed_costs, solver=solver, tolerance=tolerance, method=method,
                         max_active=max_active, time_limit=time_limit, max_payback=max_payback,
                         organic_customers=organic_customers, organic_ltv=organic_ltv, blended=blended, dims=dims,
-                        max_period_change=max_period_change, budgets=budgets, simulate=simulate, risk=risk,
+                        max_period_change=max_period_change, min_active_periods=min_active_periods,
+                        budgets=budgets, simulate=simulate, risk=risk,
                         seed=seed, target=target, draws=None if in_memory else draws, interval_level=interval_level)
     table = channels if isinstance(channels, Channels) else read_channels(channels, dims=settings.dims)
     today = float(table.spend.sum())
@@ -181,7 +195,7 @@ def _solve(table: Channels, settings: Settings, rules: list | None, lp_file: str
     conflicts += budget_conflicts(table, limits)
     extra = rule_rows(channel_rules, table.names)
     program = formulate(table, limits, settings, extra, dim_rules)
-    conflicts += block_conflicts(program.blocks, limits)
+    conflicts += block_conflicts(program.blocks, limits) + active_conflicts(program.active, limits.hi)
     if not conflicts:
         conflicts += rule_conflicts(extra, limits.lo, limits.hi, program.rows[0], backend)
     before = portfolio(table, table.spend, settings.fixed_costs, settings)
@@ -201,18 +215,24 @@ def _solve(table: Channels, settings: Settings, rules: list | None, lp_file: str
     return assemble(table, limits, settings, outcome, base, extra)
 
 
+DIMENSION_RULES = (DimBudget, CellRule, Flighting, ActivePeriods)
+
+
 def split_rules(table: Channels, settings: Settings, rules) -> tuple[list, list]:
     """Rules across channels (over a table of cells, a channel stands for all its cells) and rules over
     dimensions, with those the settings make (``max_period_change``, ``budgets``)."""
     rules = list(rules or ())
-    dim_rules = [r for r in rules if isinstance(r, (DimBudget, CellRule, Flighting))]
+    dim_rules = [r for r in rules if isinstance(r, DIMENSION_RULES)]
     if settings.max_period_change is not None:
         dim_rules.append(Flighting(settings.max_period_change))
+    if settings.min_active_periods is not None:
+        dim_rules.append(ActivePeriods(settings.min_active_periods))
     dim_rules += [DimBudget(dim, value, amount) for dim, value, amount in settings.budgets or ()]
     if dim_rules and table.cells is None:
-        raise UsageError("budgets per market or period, limits over cells and `max_period_change` need dimension "
+        raise UsageError("budgets per market or period, limits over cells, `max_period_change` and "
+                         "`min_active_periods` need dimension "
                          "columns in the channel table (market, period, or name them with `dims`)")
-    plain = [r for r in rules if not isinstance(r, (DimBudget, CellRule, Flighting))]
+    plain = [r for r in rules if not isinstance(r, DIMENSION_RULES)]
     if table.cells is not None:
         plain = [expand_channels(r, table) for r in plain]
     return plain, dim_rules

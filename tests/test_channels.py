@@ -121,3 +121,54 @@ def test_a_trailing_comma_on_every_row_is_read_with_a_note(write):
 def test_malformed_files_are_one_clear_problem(write, text, message):
     with pytest.raises(InputError, match=message):
         read_channels(write("bad.csv", text))
+
+
+MANY = """channel,market,spend,customers,cac,ltv,min_spend,max_spend,locked,curve,elasticity,max_customers,ref_spend,\
+ref_customers,shape,min_buy_in,value_3m,value_12m,max_payback,ltv_low,ltv_high
+A,NO,abc,5,,100,,,,power,1.5,,,,,,,,,,
+A,NO,100,5,,100,,,maybe,pwer,,,,,,,,,,,
+,SE,100,5,30,0,9,3,,saturating,,4,,,,5,,,,,
+B,,0,2,,100,,,,power,,,,,,,10,5,24,,
+C,SE,inf,1e16,-2,50,,,,hill,,,50,,12,,,,,80,40
+D,SE,0,0,,100,,,,,,,-1,3,,,,,,120,90
+"""
+
+
+def test_every_rule_speaks_in_its_own_words_in_reading_order(write):
+    """The table is checked a column at a time; the problems still read line by line, in the rules' order."""
+    with pytest.raises(InputError) as info:
+        read_channels(write("many.csv", MANY))
+    assert [(p.line, p.channel, p.column, p.message) for p in info.value.problems] == [
+        (2, "A", "spend", "'abc' is not a number; write a plain number such as 125000.50"),
+        (2, "A", "elasticity", "1.5 is outside (0, 1]; above 1 returns would grow, at 0 spend would not matter"),
+        (3, "A", "locked", "'maybe' is not true or false; write true to keep the current spend"),
+        (3, "A", "curve", "unknown curve 'pwer'; use one of linear, power, saturating, hill; did you mean 'power'?"),
+        (3, "A", "channel", "duplicate cell 'A / NO' (first on line 2); merge the rows or rename one"),
+        (4, None, "channel", "the channel name is empty; give every row a name"),
+        (4, None, "cac", "cac 30 disagrees with spend / customers = 20; give one of the two"),
+        (4, None, "min_spend", "min_spend 9 is above max_spend 3; swap or correct them"),
+        (4, None, "min_buy_in", "min_buy_in 5 is above max_spend 3; the channel could never run"),
+        (4, None, "ltv", "ltv must be above 0 for a channel that can receive budget; give its value, or set "
+                         "locked=true or max_spend=0"),
+        (4, None, "max_customers", "4 must be above the customers at the reference point (5)"),
+        (5, "B", "market", "the market is empty; give every row its market"),
+        (5, "B", "customers", "2 customers at zero spend; set customers to 0 and describe the channel with ref_spend "
+                              "and ref_customers"),
+        (5, "B", "ref_spend", "a channel with zero spend needs a reference point: give ref_spend and ref_customers "
+                              "(customers expected at that spend)"),
+        (5, "B", "elasticity", "a power curve needs an elasticity in (0, 1]"),
+        (5, "B", "value_12m", "5 is below value_3m (10); cumulative value per customer cannot fall over time: check "
+                              "the values and their months"),
+        (5, "B", "max_payback", "24 months is beyond the channel's value timeline (its last column is value_12m); add "
+                                "value columns up to 24 months or lower max_payback"),
+        (6, "C", "spend", "'inf' is not a finite number"),
+        (6, "C", "customers", "1e+16 is too large to plan with (the most is 1e+15); check the units"),
+        (6, "C", "cac", "-2 is not a cost per customer; it must be above 0"),
+        (6, "C", "ref_spend", "ref_spend and ref_customers are only for channels with zero current spend; this "
+                              "channel's curve passes through its current spend"),
+        (6, "C", "shape", "12 is outside (0, 10]; 2 to 3 is a typical S-curve"),
+        (6, "C", "max_customers", "a hill curve needs max_customers (the most customers any spend could bring)"),
+        (6, "C", "ltv_low", "ltv_low 80 is above ltv_high 40; swap them"),
+        (7, "D", "ref_spend", "-1 must be above 0"),
+        (7, "D", "ltv_low", "ltv_low 120 is above ltv_high 90; swap them"),
+    ]

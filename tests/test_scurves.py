@@ -155,3 +155,48 @@ def test_the_mixed_integer_model_keeps_rows_over_customers():
     program = Program(("A",), curves, np.zeros(1), np.full(1, 1000.0), (row,), buy_in=np.full(1, 20.0))
     sol = maximize_mip(program, LinearObjective(np.zeros(1), np.ones(1)), BACKENDS[Highs.name], 1e-6)
     assert sol.spend[0] == pytest.approx(50.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("kind, shape", [("hill", 3.0), ("hill", 1.6), ("power", None), ("saturating", None)],
+                         ids=["hill3", "hill1.6", "power", "saturating"])
+def test_the_curve_from_above_lies_above_the_true_curve_and_touches_it_past_the_inflection(kind, shape):
+    from optimizer.solve.breakpoints import initial_points, upper_envelope
+
+    frame = pd.DataFrame({"channel": ["A"], "spend": [100.0], "customers": [5.0], "ltv": [1.0], "curve": [kind],
+                          "elasticity": [0.6 if kind == "power" else None],
+                          "max_customers": [None if kind == "power" else 20.0], "shape": [shape]})
+    curves = read_channels(frame).curves
+    turn = float(curves.inflection()[0])
+    pts = initial_points(0.0, 2000.0, bool(curves.concave[0]), turn=turn)
+    at, value = upper_envelope(curves, 0, pts, turn)
+    x = np.linspace(0, 2000, 400_001)
+    assert np.all(np.interp(x, at, value) >= curves.customers_along(0, x) - 1e-12)
+    past = pts[(pts >= turn) & (pts > 0)]
+    assert np.allclose(np.interp(past, at, value), curves.customers_along(0, past), rtol=1e-12)
+
+
+def test_three_channels_with_s_curves_and_a_buy_in_equal_a_brute_force_search():
+    frame = pd.DataFrame({"channel": ["A", "B", "C"], "spend": [300.0, 200.0, 500.0], "customers": [3.0, 2.0, 20.0],
+                          "ltv": [400.0, 300.0, 100.0], "curve": ["hill", "hill", "power"],
+                          "max_customers": [40.0, 30.0, None], "shape": [3.0, 2.2, None],
+                          "elasticity": [None, None, 0.5], "min_buy_in": [None, 400.0, None]})
+    budget = 1000.0
+    result = optimize(frame, objective="value")
+    table = read_channels(frame)
+
+    def best_on(a_values, b_values):
+        a, b = np.meshgrid(a_values, b_values, indexing="ij")
+        c = budget - a - b
+        ok = (c >= 0) & ((b == 0) | (b >= 400))
+        value = sum(table.ltv[i] * table.curves.customers_along(i, v.ravel()).reshape(v.shape)
+                    for i, v in enumerate((a, b, c)))
+        k = np.argmax(np.where(ok, value, -np.inf))
+        return float(value.ravel()[k]), float(a.ravel()[k]), float(b.ravel()[k])
+
+    coarse = np.linspace(0, budget, 1001)
+    _, a0, b0 = best_on(coarse, coarse)
+    brute, _, _ = best_on(np.linspace(max(a0 - 2, 0), a0 + 2, 801),
+                          np.unique(np.r_[0.0, np.linspace(max(b0 - 2, 400), b0 + 2, 801)]))
+    assert result.gap <= 1e-4
+    assert result.after.value >= brute * (1 - 1e-4)
+    assert result.after.value <= brute * (1 + 1e-4)

@@ -73,9 +73,9 @@ def parse_numbers(cells: pd.Series, decimal: str = ".") -> pd.Series:
     if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
         return cells.astype(float)
     text = cells.astype(str)
-    values = pd.to_numeric(text, errors="coerce")
+    values = pd.to_numeric(text, errors="coerce").astype(float)
     values = values.where(~text.str.strip().str.lower().isin(("nan", "-nan", "+nan")))
-    rest = values.isna() & text.str.strip().ne("") & cells.notna()
+    rest = (values.isna() | values.eq(0)) & text.str.strip().ne("") & cells.notna()  # zeros: "-0" is -0.0
     if rest.any():
         distinct = {cell: _or_nan(cell, decimal) for cell in pd.unique(text[rest])}
         values = values.copy()

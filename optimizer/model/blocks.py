@@ -78,3 +78,25 @@ def block(name: str, rows: list[tuple[np.ndarray, np.ndarray]], lower, upper, la
                     np.broadcast_to(np.asarray(lower, float), count).copy(),
                     np.broadcast_to(np.asarray(upper, float), count).copy(), tuple(labels), tuple(texts),
                     itemize=itemize, members=tuple(c for c, _ in rows))
+
+
+@dataclass(frozen=True)
+class ActiveSets:
+    """Sets of cells of which at least ``least[k]`` must be active, a cell being active when it spends at
+    least its ``level`` (a channel on air in at least 8 of 12 months, in each market). Each cell in a set
+    gets an indicator binary: spend >= level * active, and the set's indicators add up to at least its least.
+    """
+
+    cell: np.ndarray  # the cells, set by set
+    group: np.ndarray  # each entry's set
+    level: np.ndarray  # each entry's least spend to count as active
+    least: np.ndarray  # per set
+    texts: tuple[str, ...]  # per set, in words ("'TV / NO' active in at least 8 periods")
+
+    def __len__(self) -> int:
+        return len(self.least)
+
+    def active(self, spend: np.ndarray) -> np.ndarray:
+        """How many of each set's cells are active at ``spend``."""
+        on = spend[self.cell] >= self.level * (1 - 1e-9)
+        return np.bincount(self.group, on, minlength=len(self)).astype(np.int64)

@@ -17,9 +17,10 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.files.tables import TextTable, read_table
-from optimizer.model.cells import SEP, CellIndex, dimension_columns
-from optimizer.model.channel_rows import DEFAULT_CURVE, NUMERIC, RowParser
-from optimizer.model.curves import Curves, fit_through_point, make_curves
+from optimizer.model.cells import CellIndex, dimension_columns
+from optimizer.model.channel_rows import DEFAULT_CURVE, NUMERIC, TableParser  # noqa: F401  (NUMERIC: read from here)
+from optimizer.model.choices import CurveKind
+from optimizer.model.curves import Curves, curves_through
 from optimizer.model.intervals import INTERVAL_COLUMNS, LEVEL_COLUMN
 from optimizer.model.timeline import Timeline, column_month, misnamed, timeline_columns
 
@@ -98,22 +99,12 @@ def channels_from_table(table: TextTable, dims: tuple[str, ...] | None = None) -
         raise InputError(table.source, problems)
     if table.frame.empty:
         raise InputError(table.source, [Problem("the table has a header but no channels; add one row per channel")])
-    rows, problems = [], []
-    seen: dict[str, int] = {}
-    for pos, record in enumerate(table.frame.to_dict("records")):
-        row = RowParser(table, pos, record)
-        rows.append(row.parse(dims))
-        problems.extend(row.problems)
-        name = SEP.join([rows[-1]["channel"], *rows[-1]["dims"]])
-        if rows[-1]["channel"] and name in seen:
-            what = "cell" if dims else "channel name"
-            row.problem("channel", f"duplicate {what} {name!r} (first on line {seen[name]}); "
-                        "merge the rows or rename one")
-            problems.append(row.problems[-1])
-        seen.setdefault(name, row.line)
+    parser = TableParser(table)
+    values = parser.parse(dims)
+    problems = parser.problems()
     if problems:
         raise InputError(table.source, problems)
-    return _assemble(rows, table, dims)
+    return _assemble(parser.names, values, table, dims)
 
 
 def _column_problems(table: TextTable, dims: tuple[str, ...] = ()) -> list[Problem]:
@@ -148,89 +139,89 @@ def _repeat_of(column: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _assemble(rows: list[dict], table: TextTable, dims: tuple[str, ...] = ()) -> Channels:
-    params, curve_names, customers = [], [], []
-    defaulted = [r["channel"] for r in rows if r["curve"] is None]
-    for r in rows:
-        kind = r["curve"] or DEFAULT_CURVE
-        if r["spend"] > 0:
-            s, c = r["spend"], r["customers"]
-        elif r["ref_spend"] is not None:
-            s, c = r["ref_spend"], r["ref_customers"]
-        else:  # linear with a known CAC
-            s, c = r["cac"], 1.0
-        params.append(fit_through_point(kind, s, c, r["elasticity"] or 1.0, r["max_customers"] or 0.0,
-                                        r["shape"] or 1.0))
-        curve_names.append(kind if r["curve"] else f"{kind} (default)")
-        customers.append(r["customers"] or 0.0)
+def _assemble(names: np.ndarray, v: dict, table: TextTable, dims: tuple[str, ...] = ()) -> Channels:
+    """The validated columns as a :class:`Channels`: each curve through its point, every cell's numbers."""
+    given = v["curve"] != ""
+    kind = np.where(given, v["curve"], DEFAULT_CURVE)
+    spend, customers, cac = v["spend"], v["customers"], v["cac"]
+    own, ref = spend > 0, ~np.isnan(v["ref_spend"])
+    point_s = np.where(own, spend, np.where(ref, v["ref_spend"], cac))  # else linear with a known CAC
+    point_c = np.where(own, customers, np.where(ref, v["ref_customers"], 1.0))
+    code_of = {k.value: k.code for k in CurveKind}
+    codes = np.array([code_of[k] for k in kind.tolist()], np.int8)
+    curves = curves_through(codes, point_s, point_c, _or(v["elasticity"], 1.0), _or(v["max_customers"], 0.0),
+                            _or(v["shape"], 1.0))
     notes = list(table.notes)
-    if defaulted:
-        notes.append(f"no curve given for {_list(defaulted)}: assumed {DEFAULT_CURVE} (constant CAC, "
+    if not given.all():
+        notes.append(f"no curve given for {_list(list(names[~given]))}: assumed {DEFAULT_CURVE} (constant CAC, "
                      "no diminishing returns); add a 'curve' column to model saturation")
-    silent = [r["channel"] for r in rows if r["spend"] > 0 and not r["customers"]]
-    if silent:
-        notes.append(f"{_list(silent)} acquired no customers at the current spend; "
+    silent = (spend > 0) & ~(customers > 0) & ~(customers < 0)
+    if silent.any():
+        notes.append(f"{_list(list(names[silent]))} acquired no customers at the current spend; "
                      "the optimizer treats them as bringing none at any spend")
-    cells = CellIndex.from_values([r["channel"] for r in rows],
-                                  {d: [r["dims"][k] for r in rows] for k, d in enumerate(dims)}) if dims else None
+    cells = CellIndex.from_values(list(names), {d: list(v["dims"][k]) for k, d in enumerate(dims)}) if dims else None
     return Channels(
-        table=_canonical(rows, dims),
-        names=cells.names() if cells is not None else tuple(r["channel"] for r in rows),
+        table=_canonical(names, v, dims),
+        names=cells.names() if cells is not None else tuple(names),
         cells=cells,
-        spend=np.array([r["spend"] for r in rows], float),
-        customers=np.array(customers, float),
-        ltv=np.array([r["ltv"] for r in rows], float),
-        min_spend=np.array([np.nan if r["min_spend"] is None else r["min_spend"] for r in rows]),
-        max_spend=np.array([np.nan if r["max_spend"] is None else r["max_spend"] for r in rows]),
-        locked=np.array([r["locked"] for r in rows], bool),
-        min_buy_in=np.array([np.nan if not r["min_buy_in"] else r["min_buy_in"] for r in rows]),
-        observed_max=np.array([np.nan if r["observed_max_spend"] is None else r["observed_max_spend"] for r in rows]),
-        timeline=_timeline(rows),
-        max_payback=np.array([np.nan if r["max_payback"] is None else r["max_payback"] for r in rows]),
-        organic=np.array([r["organic_customers"] or 0.0 for r in rows]),
-        curve_names=tuple(curve_names),
-        curves=make_curves(params),
-        intervals=_intervals(rows),
+        spend=spend.copy(),
+        customers=_or(customers, 0.0),
+        ltv=v["ltv"].copy(),
+        min_spend=v["min_spend"].copy(),
+        max_spend=v["max_spend"].copy(),
+        locked=v["locked"].copy(),
+        min_buy_in=np.where(v["min_buy_in"] == 0, np.nan, v["min_buy_in"]),
+        observed_max=v["observed_max_spend"].copy(),
+        timeline=Timeline(np.array([m for m, _c, _x in v["timeline"]], float), _timeline_values(v)),
+        max_payback=v["max_payback"].copy(),
+        organic=_or(v["organic_customers"], 0.0),
+        curve_names=tuple(np.where(given, kind, np.char.add(kind.astype(str), " (default)")).tolist()),
+        curves=curves,
+        intervals=_intervals(v),
         source=table.source,
         notes=tuple(notes),
     )
 
 
-def _canonical(rows: list[dict], dims: tuple[str, ...] = ()) -> pd.DataFrame:
+def _or(x: np.ndarray, default: float) -> np.ndarray:
+    """``x`` with blank (and zero) cells at ``default``, as ``cell or default`` reads a row."""
+    return np.where(np.isnan(x) | (x == 0), default, x)
+
+
+def _timeline_values(v: dict) -> np.ndarray:
+    n = len(v["spend"])
+    return np.column_stack([x for _m, _c, x in v["timeline"]]) if v["timeline"] else np.zeros((n, 0))
+
+
+def _column(x: np.ndarray):
+    """A numeric column for the canonical table: floats (NaN: blank), or all None when every cell is blank."""
+    return [None] * len(x) if np.isnan(x).all() else x
+
+
+def _canonical(names: np.ndarray, v: dict, dims: tuple[str, ...] = ()) -> pd.DataFrame:
     """The rows in input columns, every zero-spend channel with its reference point (and intervals, if any)."""
-    out = []
-    for r in rows:
-        ref_s, ref_c = r["ref_spend"], r["ref_customers"]
-        if r["spend"] == 0 and ref_s is None:  # linear with a known CAC
-            ref_s, ref_c = r["cac"], 1.0
-        out.append({"channel": r["channel"], "spend": r["spend"], "customers": r["customers"] or 0.0,
-                    "ltv": r["ltv"], "min_spend": r["min_spend"], "max_spend": r["max_spend"],
-                    "locked": r["locked"], "curve": r["curve"], "elasticity": r["elasticity"],
-                    "max_customers": r["max_customers"], "ref_spend": ref_s, "ref_customers": ref_c,
-                    "shape": r["shape"], "min_buy_in": r["min_buy_in"],
-                    "observed_max_spend": r["observed_max_spend"], "max_payback": r["max_payback"],
-                    "organic_customers": r["organic_customers"], **{c: x for _m, c, x in r["timeline"]},
-                    **dict(zip(dims, r["dims"], strict=True))})
-    timeline = [c for _m, c, _x in rows[0]["timeline"]] if rows else []
-    frame = pd.DataFrame(out, columns=["channel", *dims, *NUMERIC[:1], "customers", "ltv", "min_spend", "max_spend",
-                                       "locked", "curve", "elasticity", "max_customers", "ref_spend",
-                                       "ref_customers", "shape", "min_buy_in", "observed_max_spend", "max_payback",
-                                       "organic_customers", *timeline])
-    intervals = _intervals(rows)
+    ref_s, ref_c = v["ref_spend"], v["ref_customers"]
+    cac_point = (v["spend"] == 0) & np.isnan(ref_s)  # linear with a known CAC
+    ref_s, ref_c = np.where(cac_point, v["cac"], ref_s), np.where(cac_point, 1.0, ref_c)
+    curve = [c or None for c in v["curve"].tolist()]
+    numbers = {"spend": v["spend"], "customers": _or(v["customers"], 0.0), "ltv": v["ltv"],
+               "min_spend": v["min_spend"], "max_spend": v["max_spend"]}
+    later = {"elasticity": v["elasticity"], "max_customers": v["max_customers"], "ref_spend": ref_s,
+             "ref_customers": ref_c, "shape": v["shape"], "min_buy_in": v["min_buy_in"],
+             "observed_max_spend": v["observed_max_spend"], "max_payback": v["max_payback"],
+             "organic_customers": v["organic_customers"], **{c: x for _m, c, x in v["timeline"]}}
+    frame = pd.DataFrame({"channel": names.tolist(), **{d: v["dims"][k].tolist() for k, d in enumerate(dims)},
+                          **{c: _column(x) for c, x in numbers.items()}, "locked": v["locked"], "curve": curve,
+                          **{c: _column(x) for c, x in later.items()}})
+    intervals = _intervals(v)
     return frame if intervals is None else pd.concat([frame, intervals], axis=1)
 
 
-def _intervals(rows: list[dict]) -> pd.DataFrame | None:
+def _intervals(v: dict) -> pd.DataFrame | None:
     """The interval columns that any row fills, and the level column when given (None: no intervals)."""
-    frame = pd.DataFrame([{c: r[c] for c in (*INTERVAL_COLUMNS, LEVEL_COLUMN)} for r in rows], dtype=float)
+    frame = pd.DataFrame({c: v[c] for c in (*INTERVAL_COLUMNS, LEVEL_COLUMN)}, dtype=float)
     frame = frame.loc[:, frame.notna().any()]
     return None if frame.columns.difference([LEVEL_COLUMN]).empty else frame
-
-
-def _timeline(rows: list[dict]) -> Timeline:
-    cells = rows[0]["timeline"] if rows else []
-    values = np.array([[np.nan if x is None else x for _m, _c, x in r["timeline"]] for r in rows], float)
-    return Timeline(np.array([m for m, _c, _x in cells], float), values.reshape(len(rows), len(cells)))
 
 
 def _list(names: list[str], most: int = 4) -> str:

@@ -54,6 +54,20 @@ def marginal_of(kind: CurveKind | str, x, p1, p2=1.0, p3=1.0) -> np.ndarray:
         return np.where(x > 0, p1 * p3 * r / (x * (1 + r) ** 2), at_zero)
 
 
+def curvature_of(kind: CurveKind | str, x, p1, p2=1.0, p3=1.0) -> np.ndarray:
+    """The change of the marginal per extra unit of spend at ``x`` (the second derivative), for one ``kind``."""
+    x = np.maximum(np.asarray(x, dtype=float), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if kind == CurveKind.linear:
+            return np.zeros_like(x * p1)
+        if kind == CurveKind.power:
+            return p1 * p2 * (p2 - 1.0) * np.power(x, p2 - 2.0)
+        if kind == CurveKind.saturating:
+            return -p1 / (p2 * p2) * np.exp(-x / p2)
+        r = np.power(x / p2, p3)  # Hill: m = p1 p3 r / (x (1 + r)^2), so m' = m (p3 - 1 - 2 p3 r / (1 + r)) / x
+        return marginal_of(kind, x, p1, p2, p3) * (p3 - 1.0 - 2.0 * p3 * r / (1.0 + r)) / x
+
+
 @dataclass(frozen=True)
 class Curves:
     """Response curves of several channels, one entry per channel (see the module for the formulas)."""
@@ -82,6 +96,18 @@ class Curves:
     def marginal(self, x) -> np.ndarray:
         """Extra customers per extra unit of spend at ``x`` (inf for power curves at 0)."""
         return self._by_kind(marginal_of, x)
+
+    def inflection(self) -> np.ndarray:
+        """Where an S-curve turns from rising to falling returns (a Hill curve of shape s > 1:
+        h ((s - 1) / (s + 1)) ** (1 / s)); 0 for curves with falling returns from the start."""
+        s = self.p3
+        with np.errstate(divide="ignore", invalid="ignore"):
+            turn = self.p2 * np.power((s - 1.0) / (s + 1.0), 1.0 / s)
+        return np.where((self.kind == HILL) & (s > 1.0), turn, 0.0)
+
+    def curvature(self, x) -> np.ndarray:
+        """How fast the marginal changes at ``x`` (negative on falling returns; -inf for power curves at 0)."""
+        return self._by_kind(curvature_of, x)
 
     def _by_kind(self, formula, x) -> np.ndarray:
         x = np.broadcast_to(np.asarray(x, dtype=float), self.kind.shape)

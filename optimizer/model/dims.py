@@ -1,5 +1,6 @@
 """Rules over dimensions: budgets per market, period or quarter, shares and floors over slices of cells,
-and flighting (how fast a cell's spend may change from one period to the next).
+flighting (how fast a cell's spend may change from one period to the next) and active periods (how
+many periods a channel must be on air in each market).
 
 Each rule is a typed value object; :func:`dimension_blocks` turns them into row blocks over every cell
 at once, each row with its words ("the budget of market NO", "'TV' at most 40 % of spend in market
@@ -15,8 +16,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from optimizer.errors import UsageError
-from optimizer.files.ranges import AMOUNT, SHARE, check_number
-from optimizer.model.blocks import RowBlock, block
+from optimizer.files.ranges import AMOUNT, POSITIVE, SHARE, check_number
+from optimizer.model.blocks import ActiveSets, RowBlock, block
 from optimizer.model.cells import TIME, CellIndex
 from optimizer.model.program import lp_names
 from optimizer.model.rules import GroupRule, RatioRule
@@ -77,7 +78,26 @@ class Flighting:
             raise UsageError(problem)
 
 
-DimensionRule = DimBudget | CellRule | Flighting
+@dataclass(frozen=True)
+class ActivePeriods:
+    """A channel is active in at least ``min_periods`` periods of each market (each chain of a channel's
+    cells across periods): active meaning it spends at least ``min_spend`` there, by default 1 % of the
+    chain's average spend per period today (and at least 1). For ``channels`` only, or all when empty.
+    Solved with an indicator binary per cell (a mixed-integer model)."""
+
+    min_periods: int
+    channels: tuple[str, ...] = ()
+    min_spend: float | None = None
+
+    def __post_init__(self) -> None:
+        problems = [check_number("min_active_periods", self.min_periods, RANGES["min_active_periods"])]
+        if self.min_spend is not None:
+            problems.append(check_number("active_spend", self.min_spend, POSITIVE))
+        if any(problems):
+            raise UsageError("; ".join(p for p in problems if p))
+
+
+DimensionRule = DimBudget | CellRule | Flighting | ActivePeriods
 
 
 def cell_lp_names(cells: CellIndex) -> tuple[str, ...]:
@@ -234,6 +254,52 @@ def _flighting_blocks(rule: Flighting, cells: CellIndex, names: tuple[str, ...])
                             tuple("flight_" + side + "_" + label[now]), texts, itemize=False,
                             members=()))
     return out
+
+
+def active_sets(rules, cells: CellIndex, spend: np.ndarray) -> ActiveSets | None:
+    """The cells each :class:`ActivePeriods` rule counts, chain by chain (None without such rules)."""
+    parts = []
+    for rule in rules:
+        if not isinstance(rule, ActivePeriods):
+            continue
+        if TIME not in cells.dims:
+            raise UsageError("active periods (`min_active_periods`) need a period column in the channel table")
+        scope = slice_of(cells, rule.channels)
+        others = [cells.channel] + [cells.codes[d] for d in cells.dims if d != TIME]
+        chain = np.unique(np.column_stack(others), axis=0, return_inverse=True)[1].ravel()
+        chain = np.where(scope, chain, -1)
+        members = [np.flatnonzero(chain == k) for k in np.unique(chain[chain >= 0])]
+        for member in members:
+            level = rule.min_spend if rule.min_spend is not None else max(0.01 * float(spend[member].mean()), 1.0)
+            who = names_of(cells, member[0])
+            parts.append((member, level, rule.min_periods,
+                          f"'{who}' active (spending at least {money(level)}) in at least {rule.min_periods} "
+                          f"of its {len(member)} periods"))
+    if not parts:
+        return None
+    return ActiveSets(np.concatenate([m for m, _, _, _ in parts]).astype(np.int64),
+                      np.repeat(np.arange(len(parts)), [len(m) for m, _, _, _ in parts]),
+                      np.concatenate([np.full(len(m), lv, float) for m, lv, _, _ in parts]),
+                      np.array([k for _, _, k, _ in parts], np.int64), tuple(t for _, _, _, t in parts))
+
+
+def names_of(cells: CellIndex, i: int) -> str:
+    """A cell's channel and dimensions other than the period: "Search / NO"."""
+    return " / ".join([cells.channels[cells.channel[i]], *(cells.levels[d][cells.codes[d][i]] for d in cells.dims
+                                                           if d != TIME)])
+
+
+def active_conflicts(active: ActiveSets | None, hi: np.ndarray, most: int = 8) -> list[str]:
+    """Sets whose cells cannot be active often enough: fewer periods than asked, or ceilings below the level."""
+    if active is None:
+        return []
+    size = np.bincount(active.group, minlength=len(active))
+    can = np.bincount(active.group, hi[active.cell] >= active.level * (1 - 1e-9), minlength=len(active)).astype(int)
+    out = [f"{active.texts[k]}: it has only {size[k]}; lower `min_active_periods`"
+           for k in np.flatnonzero(size < active.least)[:most]]
+    return out + [f"{active.texts[k]}: only {can[k]} of them can spend that much (their max_spend and other "
+                  "limits); lower `min_active_periods` or the active spend, or raise the ceilings"
+                  for k in np.flatnonzero((can < active.least) & (size >= active.least))[:most]]
 
 
 def expand_channels(rule, table) -> GroupRule | RatioRule:

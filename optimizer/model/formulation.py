@@ -12,7 +12,7 @@ import numpy as np
 
 from optimizer.model.channels import Channels
 from optimizer.model.choices import Objective
-from optimizer.model.dims import cell_lp_names, dimension_blocks
+from optimizer.model.dims import active_sets, cell_lp_names, dimension_blocks
 from optimizer.model.limits import Limits
 from optimizer.model.organic import organic_totals
 from optimizer.model.payback import check_payback_settings, payback_rule
@@ -35,8 +35,9 @@ def formulate(table: Channels, limits: Limits, settings: Settings, rules: list[R
         r = settings.min_ratio
         organic = organic_totals(table, settings)[1] if settings.blended else 0.0
         rows.append(Row("min_ratio", table.ltv.copy(), np.full(n, -r), Sense.ge, r * settings.fixed_costs - organic))
+    active = active_sets(dim_rules, table.cells, table.spend) if dim_rules else None
     program = Program(names, table.curves, limits.lo, limits.hi, tuple(rows), f"ltvcac_{settings.objective.value}",
-                      _buy_in(table, limits), settings.max_active, blocks)
+                      _buy_in(table, limits), settings.max_active, blocks, active)
     check_payback_settings(settings, program.needs_integers)
     return program
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from optimizer.model.blocks import RowBlock
+from optimizer.model.blocks import ActiveSets, RowBlock
 from optimizer.model.curves import Curves
 
 _NORDIC = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d", "ł": "l"})
@@ -84,6 +84,7 @@ class Program:
     buy_in: np.ndarray = field(default=None)  # spend is 0 or at least this (NaN: none)
     max_active: int | None = None
     blocks: tuple[RowBlock, ...] = ()  # rows over cells held sparse (budgets per market, flighting)
+    active: ActiveSets | None = None  # at least so many cells of each set spend at least their level
 
     def __post_init__(self) -> None:
         if self.buy_in is None:
@@ -99,9 +100,9 @@ class Program:
 
     @property
     def needs_integers(self) -> bool:
-        """S-curves, buy-ins or an active-channel limit need the mixed-integer model."""
+        """S-curves, buy-ins, an active-channel limit or active periods need the mixed-integer model."""
         return bool((~self.curves.concave).any() or (np.nan_to_num(self.buy_in) > 0).any()
-                    or self.max_active is not None)
+                    or self.max_active is not None or self.active is not None)
 
 
 def lp_names(channels: tuple[str, ...]) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ class Settings:
     blended: bool = False  # min_ratio on the blended LTV:CAC (paid and organic value over spend)
     dims: tuple[str, ...] | None = None  # dimension columns of the channel table (default: market, period)
     max_period_change: float | None = None  # flighting: a cell's spend changes by at most this per period
+    min_active_periods: int | None = None  # each channel on air in at least this many periods of each market
     budgets: tuple[tuple[str, str, float | str], ...] | None = None  # (dimension, value, amount) budgets
     simulate: int | None = None  # draws to simulate the plans under (None: off)
     risk: str | None = None  # 'expected' or 'cvar:ALPHA' (None: plan on the point estimates)
@@ -95,6 +96,7 @@ RANGES = {
     "organic_ltv": AMOUNT,
     "max_period_change": Allowed(0.0, 1e6, words="a fraction of 0 or more, such as 0.2 for +-20 % from one period to "
                                                  "the next"),
+    "min_active_periods": Allowed(1, 1e6, whole=True, words="a whole number of periods, 1 or more"),
     "simulate": Allowed(2, MAX_DRAWS, whole=True, words=f"a whole number of draws from 2 to {MAX_DRAWS}"),
     "seed": Allowed(0, 2**63 - 1, whole=True, words="a whole number, 0 or more"),
     "target": Allowed(0.0, 1e6, low_open=True, words="an LTV:CAC above 0, such as 3"),
@@ -129,6 +131,8 @@ SETTING_HELP = {
     "dims": "Dimension columns, e.g. market,period (default: market and period where present).",
     "budgets": "Budgets per dimension value: 'market:NO=1200000,market:SE=+10%,quarter:2027-Q1=9e5'.",
     "max_period_change": "Flighting: a cell's spend within (1 +- F) x its previous period's.",
+    "min_active_periods": "Each channel spends (1 % of its average per period there, at least 1) in at least N "
+                          "periods of each market (a mixed-integer model).",
     "simulate": "Score today's and the recommended plan under N draws; re-optimize each for stability.",
     "risk": "Certified risk-aware plan: 'expected' (mean of draws) or 'cvar:ALPHA' (worst ALPHA share).",
     "seed": "Seed of the draws from intervals (default 0); the same seed gives the same draws.",

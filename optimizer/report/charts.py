@@ -17,6 +17,8 @@ import pandas as pd
 
 from optimizer.files.writers import atomic_write, prepare_folder
 from optimizer.fitting.fit import CurveFits, model_customers
+from optimizer.model.cells import TIME
+from optimizer.report.pivots import dimensions, pivot
 from optimizer.report.top import TOP, rest_row, top_rows
 from optimizer.results.result import Result
 from optimizer.whatif.frontier import Frontier
@@ -85,6 +87,64 @@ def plot_allocation(result: Result, ax=None):
     ax.legend(loc="lower right")
     ax.grid(axis="x", color="0.85")
     return ax
+
+
+def dimension_data(result: Result, dim: str, most: int = TOP) -> pd.DataFrame:
+    """Current and recommended spend per value of ``dim`` (channel, market, period, ...) of a plan over cells:
+    periods in time order, others largest recommendation first; beyond ``most`` values, those with the most
+    spend or change and one row for the others, as for channels (:mod:`optimizer.report.top`; periods never)."""
+    data = pivot(result.plan, dim)[[dim, "current_spend", "recommended_spend"]]
+    cells = result.channels.cells
+    if dim == TIME:
+        order = {v: k for k, v in enumerate(cells.levels[TIME])}
+        return data.sort_values(dim, key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
+    shown, rest = top_rows(data, most)
+    data = shown.sort_values("recommended_spend", ascending=False, kind="stable")
+    if len(rest):
+        other = {dim: f"other {whole(len(rest))} {dim}{'s' if len(rest) != 1 else ''}",
+                 "current_spend": rest["current_spend"].sum(), "recommended_spend": rest["recommended_spend"].sum()}
+        data = pd.concat([data, pd.DataFrame([other])])
+    return data.reset_index(drop=True)
+
+
+def plot_dimension(result: Result, dim: str, ax=None):
+    """Spend per value of ``dim``: periods as lines over time (current dashed, recommended solid), other
+    dimensions as bars (current hatched, recommended grey); never one bar per cell."""
+    data = dimension_data(result, dim)
+    others = [d for d in dimensions(result.plan) if d != dim]
+    summed = f"spend, summed over {' and '.join(d + 's' for d in others)}" if others else "spend"
+    if dim == TIME:
+        ax = ax or _axes((9, 4.5))
+        x = np.arange(len(data))
+        ax.plot(x, data["current_spend"], "--o", color="0.4", mfc="white", ms=4, label="current")
+        ax.plot(x, data["recommended_spend"], "-*", color="black", ms=7, label="recommended")
+        step = max(1, len(data) // 12)
+        ax.set_xticks(x[::step], data[dim].iloc[::step], rotation=45, ha="right", fontsize=8)
+        _money_axis(ax.yaxis)
+        ax.set_ylabel(summed)
+        ax.grid(color="0.9")
+    else:
+        ax = ax or _axes((8, 0.4 * len(data) + 1.5))
+        rows = data.iloc[::-1]
+        y = np.arange(len(rows))
+        ax.barh(y + 0.2, rows["current_spend"], height=0.4, label="current", **CURRENT)
+        ax.barh(y - 0.2, rows["recommended_spend"], height=0.4, label="recommended", **RECOMMENDED)
+        ax.set_yticks(y, rows[dim])
+        _money_axis(ax.xaxis)
+        ax.set_xlabel(summed)
+        ax.grid(axis="x", color="0.85")
+    ax.set_title(f"Spend per {dim}: current and recommended")
+    ax.legend(loc="best", fontsize=9)
+    return ax
+
+
+def plan_figures(result: Result) -> dict:
+    """The charts of a plan: spend per channel and response curves, or, over cells, spend per channel, per
+    market, per period (any dimension), since a chart with a bar or a curve per cell would be unreadable."""
+    dims = dimensions(result.plan)
+    if dims:
+        return {f"spend_by_{dim}": plot_dimension(result, dim).figure for dim in dims}
+    return {"allocation": plot_allocation(result).figure, "curves": plot_curves(result)}
 
 
 def plot_frontier(front: Frontier, ax=None):
@@ -207,8 +267,9 @@ def risk_figures(result: Result) -> dict:
 
 def save_charts(folder: str | Path, result: Result, front: Frontier | None = None,
                 formats: tuple[str, ...] = FORMATS, stem: str = "") -> list[Path]:
-    """Write the allocation, curves, (if given) frontier and (with draws) risk charts; returns the files."""
-    figures = {"allocation": plot_allocation(result).figure, "curves": plot_curves(result)}
+    """Write the plan's charts (:func:`plan_figures`), (if given) the frontier and (with draws) the risk charts;
+    returns the files."""
+    figures = plan_figures(result)
     if front is not None:
         figures["frontier"] = plot_frontier(front).figure
     return _save(folder, {**figures, **risk_figures(result)}, formats, stem)

@@ -10,7 +10,7 @@ import html
 import io
 import math
 
-from optimizer.report.charts import plot_allocation, plot_curves, plot_frontier, risk_figures, save_figure
+from optimizer.report.charts import plan_figures, plot_frontier, risk_figures, save_figure
 from optimizer.report.payback_text import months, portfolio_rows
 from optimizer.report.risk_text import format_uncertainty
 from optimizer.report.text import format_result
@@ -40,10 +40,13 @@ def render_report(result: Result, title: str, description: str = "", changes: tu
                      + "</ul>")
         return "".join([*parts, "</body></html>"])
     parts += [_summary(result), _plan(result), _rules(result)]
-    parts.append(_figure(plot_allocation(result).figure, "Spend per channel, current and recommended"))
+    figures = plan_figures(result)
+    captions = {"allocation": "Spend per channel, current and recommended", "curves": "Each channel's response curve"}
+    first, *rest = figures.items()
+    parts.append(_figure(first[1], captions.get(first[0], _caption(first[0]))))
     if front is not None:
         parts.append(_figure(plot_frontier(front).figure, "The efficient frontier"))
-    parts.append(_figure(plot_curves(result), "Each channel's response curve"))
+    parts += [_figure(fig, captions.get(name, _caption(name))) for name, fig in rest]
     parts += _uncertainty(result)
     parts.append(f"<h2>Full report</h2><pre>{e(format_result(result))}</pre>")
     return "".join([*parts, "</body></html>"])
@@ -119,6 +122,11 @@ def _uncertainty(result: Result) -> list[str]:
                 "stability": "Each channel's spend when every draw is re-optimized"}
     return ["<h2>How sure is this plan</h2>", f"<pre>{html.escape(chr(10).join(lines).strip())}</pre>",
             *(_figure(fig, captions[name]) for name, fig in risk_figures(result).items())]
+
+
+def _caption(name: str) -> str:
+    """spend_by_market -> "Spend per market, current and recommended"."""
+    return f"Spend per {name.removeprefix('spend_by_')}, current and recommended"
 
 
 def _figure(fig, caption: str) -> str:

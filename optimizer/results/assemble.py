@@ -12,7 +12,7 @@ from optimizer.model.payback import payback_rule
 from optimizer.model.program import Approach
 from optimizer.model.rules import RuleRow
 from optimizer.model.settings import Settings
-from optimizer.results.blocks import binding_members, block_checks
+from optimizer.results.blocks import active_checks, binding_members, block_checks
 from optimizer.results.explain import explain
 from optimizer.results.payback import organic_columns, payback_columns, portfolio_payback
 from optimizer.results.plan import plan_frame
@@ -43,11 +43,12 @@ def assemble(table: Channels, limits: Limits, settings: Settings, outcome: Outco
     rules = [*rules, *([payback] if payback is not None else [])]
     blocks = outcome.program.blocks if outcome.program is not None else ()
     checks = (rule_checks(rules, spend, sol.duals, settings, after, table.curves.customers(spend))
-              + block_checks(blocks, spend, sol.duals, settings, after))
+              + block_checks(blocks, spend, sol.duals, settings, after)
+              + active_checks(outcome.program.active if outcome.program is not None else None, spend))
     plan = organic_columns(payback_columns(plan_frame(table, limits, spend), table), table)
     plan = _explained(plan, table, limits, outcome, rules, checks, settings, after, marginal)
     payback_figures = portfolio_payback(table, table.spend, spend, settings.fixed_costs, settings.max_payback,
-                                        checks[-1] if payback is not None else None)
+                                        checks[len(rules) - 1] if payback is not None else None)
     notes = list(base["notes"]) + _stretch_notes(table, spend)
     if sol.approach == Approach.refined_milp:
         notes.append("a mixed-integer plan (S-curves, buy-ins or max-active) has no shadow prices or ranges; "

@@ -55,3 +55,17 @@ def binding_members(blocks, checks: tuple[RuleCheck, ...], n: int) -> list[tuple
                 mask[blk.cell[blk.row == k]] = True
                 out.append((blk.texts[k], mask))
     return out
+
+
+def active_checks(active, spend: np.ndarray) -> tuple[RuleCheck, ...]:
+    """One line for the active-period rules: how many chains are at their least number of active periods
+    (a mixed-integer rule: no shadow price)."""
+    if active is None:
+        return ()
+    count = active.active(spend)
+    at_least = count <= active.least
+    k = int(np.argmax(at_least)) if at_least.any() else 0
+    text = (f"{int(at_least.sum())} of {len(active)} at their least, such as: {active.texts[k]}" if at_least.any()
+            else f"none of its {len(active)} at its least")
+    return (RuleCheck("min_active_periods", f"active periods: {text}", float((count - active.least).min()), 0.0,
+                      bool(at_least.any()), 0.0),)

@@ -33,15 +33,11 @@ def explain(plan: pd.DataFrame, table: Channels, limits: Limits, coefficients: t
         worth = a * marginal - b  # objective per extra unit of this channel's spend
     per_unit = 1 / cost if goal == Objective.ratio and cost > 0 else 1.0
     out = plan.copy()
-    held, shadow, reasons = [], [], []
-    for i, row in enumerate(plan.itertuples()):
-        name = _held_by(row, i, binding_rules)
-        held.append(name)
-        shadow.append(_shadow(row.bound, worth[i] * per_unit) if row.bound in ("min", "max", "locked") else 0.0)
-        reasons.append(_reason(row, name, goal, margin))
+    bound, limit = plan["bound"].to_numpy(object), plan["limit"].to_numpy(object)
+    held = _held_by(bound, limit, plan, binding_rules)
     out["held_by"] = held
-    out["limit_shadow_price"] = shadow
-    out["reason"] = reasons
+    out["limit_shadow_price"] = _shadow(bound, worth * per_unit)
+    out["reason"] = _reasons(plan, bound, limit, held, goal, margin)
     low, high = _factor_range(table, limits, a, b, x, plan["bound"].to_numpy())
     cac_now = plan["current_cac"].fillna(plan["recommended_cac"]).to_numpy()  # a new channel: its planned CAC
     value_goal = goal != Objective.customers
@@ -53,43 +49,56 @@ def explain(plan: pd.DataFrame, table: Channels, limits: Limits, coefficients: t
     return out
 
 
-def _held_by(row, i: int, binding_rules) -> str:
-    if row.bound == "locked":
-        return "locked"
-    if row.limit == "max_payback":
-        return f"{getattr(row, 'max_payback_months', float('nan')):g}-month payback"
-    if row.bound in ("max", "min"):
-        side = "ceiling" if row.bound == "max" else "floor"
-        return f"max-change {side}" if row.limit == "max-change" else _WORDS.get(row.limit, row.limit)
-    return "; ".join(text for text, member in binding_rules if member[i] != 0)
+def _held_by(bound: np.ndarray, limit: np.ndarray, plan: pd.DataFrame, binding_rules) -> np.ndarray:
+    """What holds each channel: its own limit in words, else the binding rules it is in (joined by "; ")."""
+    held = np.full(len(bound), "", dtype=object)
+    free = np.flatnonzero((bound != "locked") & (limit != "max_payback") & (bound != "max") & (bound != "min"))
+    for text, member in binding_rules:
+        at = free[member[free] != 0]
+        held[at] = np.where(held[at] == "", text, held[at] + "; " + text)
+    limited = np.flatnonzero((bound == "max") | (bound == "min"))
+    side = np.where(bound[limited] == "max", "max-change ceiling", "max-change floor")
+    held[limited] = np.where(limit[limited] == "max-change", side, [_WORDS.get(x, x) for x in limit[limited]])
+    payback = np.flatnonzero((limit == "max_payback") & (bound != "locked"))
+    months = plan["max_payback_months"].to_numpy(float) if "max_payback_months" in plan else np.full(len(bound), np.nan)
+    held[payback] = [f"{m:g}-month payback" for m in months[payback]]
+    held[bound == "locked"] = "locked"
+    return held
 
 
-def _shadow(bound: str, worth: float) -> float:
-    """What moving the holding limit by one unit (the way the channel wants) adds to the objective."""
-    if not np.isfinite(worth):
-        return float("inf")
-    return max(worth, 0.0) if bound == "max" else max(-worth, 0.0) if bound == "min" else abs(worth)
+def _shadow(bound: np.ndarray, worth: np.ndarray) -> np.ndarray:
+    """What moving each holding limit by one unit (the way the channel wants) adds to the objective."""
+    with np.errstate(invalid="ignore"):
+        value = np.select([bound == "max", bound == "min"], [np.where(worth < 0, 0.0, worth),
+                                                              np.where(-worth < 0, 0.0, -worth)], np.abs(worth))
+    value = np.where(np.isfinite(worth), value, np.inf)
+    return np.where(np.isin(bound, ("min", "max", "locked")), value, 0.0)
 
 
-def _reason(row, held: str, goal: Objective, margin: float | None) -> str:
+def _reasons(plan: pd.DataFrame, bound: np.ndarray, limit: np.ndarray, held: np.ndarray, goal: Objective,
+             margin: float | None) -> list[str]:
+    """Each channel's reason in words: what holds it, and its next unit against the portfolio's margin."""
     if goal == Objective.customers:
-        mine, theirs = f"its next customer costs {money(row.marginal_cac)}", (
-            f"the portfolio's marginal CAC of {money(1 / margin)}" if margin else "the portfolio's margin")
+        mine = [f"its next customer costs {money(x)}" for x in plan["marginal_cac"].tolist()]
+        theirs = f"the portfolio's marginal CAC of {money(1 / margin)}" if margin else "the portfolio's margin"
     else:
-        mine, theirs = f"its next unit returns {ratio(row.marginal_ltv_cac)}", (
-            f"the portfolio margin of {ratio(margin)}" if margin is not None else "the portfolio margin")
-    if row.bound == "locked":
-        return f"locked at its current spend; {mine} against {theirs}"
-    if row.bound == "max" and row.limit == "max_payback" and row.recommended_spend <= 0:
-        return f"held at zero by its {held}: at no spend would its customers pay back in time; {mine}"
-    if row.bound == "max":
-        return f"capped by its {held} ({money(row.recommended_spend)}); {mine}, better than {theirs}"
-    if row.bound == "min":
-        where = "cut to zero" if held == "zero spend" else f"held at its {held} ({money(row.recommended_spend)})"
-        return f"{where}; {mine}, worse than {theirs}"
-    if held:
-        return f"held by {held}; {mine} against {theirs}"
-    return f"free: spent until {mine}, the same as {theirs}"
+        mine = [f"its next unit returns {ratio(x)}" for x in plan["marginal_ltv_cac"].tolist()]
+        theirs = f"the portfolio margin of {ratio(margin)}" if margin is not None else "the portfolio margin"
+    spend = plan["recommended_spend"].tolist()
+    out = []
+    for b, lim, h, x, m in zip(bound.tolist(), limit.tolist(), held.tolist(), spend, mine, strict=True):
+        if b == "locked":
+            out.append(f"locked at its current spend; {m} against {theirs}")
+        elif b == "max" and lim == "max_payback" and x <= 0:
+            out.append(f"held at zero by its {h}: at no spend would its customers pay back in time; {m}")
+        elif b == "max":
+            out.append(f"capped by its {h} ({money(x)}); {m}, better than {theirs}")
+        elif b == "min":
+            where = "cut to zero" if h == "zero spend" else f"held at its {h} ({money(x)})"
+            out.append(f"{where}; {m}, worse than {theirs}")
+        else:
+            out.append(f"held by {h}; {m} against {theirs}" if h else f"free: spent until {m}, the same as {theirs}")
+    return out
 
 
 def _factor_range(table: Channels, limits: Limits, a: np.ndarray, b: np.ndarray, x: np.ndarray,

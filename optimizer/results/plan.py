@@ -45,27 +45,19 @@ def plan_frame(table: Channels, limits: Limits, spend: np.ndarray) -> pd.DataFra
     return frame
 
 
-def _bounds(table: Channels, limits: Limits, spend: np.ndarray) -> tuple[list[str], list[str]]:
+def _bounds(table: Channels, limits: Limits, spend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which limit holds each channel: none, min, max or locked, and the rule behind it."""
     eps = 1e-7 * max(limits.budget, 1.0)
-    bound, rule = [], []
-    for i, x in enumerate(spend):
-        if table.locked[i]:
-            bound.append("locked")
-            rule.append("locked")
-        elif limits.hi_rule[i] == "max_payback" and x >= limits.hi[i] - eps:  # its payback holds it, even at 0
-            bound.append("max")
-            rule.append("max_payback")
-        elif x <= limits.lo[i] + eps:
-            bound.append("min")
-            rule.append("min_buy_in (off)" if table.min_buy_in[i] > 0 and x <= eps else limits.lo_rule[i])
-        elif x >= limits.hi[i] - eps and limits.hi_rule[i] != "budget":
-            bound.append("max")
-            rule.append(limits.hi_rule[i])
-        else:
-            bound.append("none")
-            rule.append("")
-    return bound, rule
+    x, lo_rule, hi_rule = spend, np.asarray(limits.lo_rule, object), np.asarray(limits.hi_rule, object)
+    locked = np.asarray(table.locked, bool)
+    payback = ~locked & (hi_rule == "max_payback") & (x >= limits.hi - eps)  # its payback holds it, even at 0
+    low = ~locked & ~payback & (x <= limits.lo + eps)
+    high = ~locked & ~payback & ~low & (x >= limits.hi - eps) & (hi_rule != "budget")
+    bound = np.select([locked, payback, low, high], ["locked", "max", "min", "max"], "none").astype(object)
+    off = low & (table.min_buy_in > 0) & (x <= eps)
+    rule = np.select([locked, payback, off, low, high], ["locked", "max_payback", "min_buy_in (off)", lo_rule, hi_rule],
+                     "")
+    return bound, rule.astype(object)
 
 
 # Plan columns where an infinite number means "no bound on that side": a file shows that as an empty cell,

@@ -22,6 +22,15 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Basis:
+    """An LP's optimal basis, as HiGHS codes it per column and per row (0 at lower bound, 1 basic, 2 at upper
+    bound); a later round on a finer grid starts from it (:mod:`optimizer.solve.warm`)."""
+
+    columns: np.ndarray
+    rows: np.ndarray
+
+
+@dataclass(frozen=True)
 class Answer:
     """One solver run: its outcome, column values, objective, proven bound and row duals."""
 
@@ -30,9 +39,15 @@ class Answer:
     objective: float = math.nan
     bound: float = math.nan  # MILPs: the solver's proven bound on the model's optimum
     duals: np.ndarray | None = None  # per row, d(objective) / d(rhs); LPs only
+    basis: Basis | None = None  # LPs through a solver that gives one
 
     def spend(self, model: SegmentModel) -> np.ndarray:
-        return self.values[model.spend]
+        """Each channel's spend; 0 where its on/off binary is off (a solver allows it a sliver of spend)."""
+        x = self.values[model.spend]
+        if model.switch is None or not (model.switch >= 0).any():
+            return x
+        on = model.switch >= 0
+        return np.where(on & (self.values[np.where(on, model.switch, 0)] < 0.5), 0.0, x)
 
     def dual(self, model: SegmentModel, name: str) -> float:
         return float(self.duals[model.rows[name]]) if self.duals is not None else 0.0

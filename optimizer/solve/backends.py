@@ -18,11 +18,11 @@ import numpy as np
 from optimizer.errors import SolverError
 from optimizer.files.writers import atomic_write
 from optimizer.model.choices import Solver
-from optimizer.solve.answer import Answer, Outcome
+from optimizer.solve.answer import Answer, Basis, Outcome
 from optimizer.solve.highs_direct import read_outcome, silence_banner, solve_direct
 from optimizer.solve.segments import SegmentModel
 
-__all__ = ["BACKENDS", "Answer", "Backend", "Cbc", "Highs", "Outcome", "PulpHighs", "resolve_backend"]
+__all__ = ["BACKENDS", "Answer", "Backend", "Basis", "Cbc", "Highs", "Outcome", "PulpHighs", "resolve_backend"]
 
 
 class Backend:
@@ -59,8 +59,9 @@ class Backend:
         return objective + abs(objective) * 1e-7  # CBC proves the relative gap it was given
 
     def solve(self, model: SegmentModel, time_limit: float | None = None, mip_gap: float | None = None,
-              start: np.ndarray | None = None) -> Answer:
-        """Solve ``model`` (``start``, a plan to start from, is not used through PuLP).
+              start: np.ndarray | None = None, basis: Basis | None = None, abs_gap: float | None = None) -> Answer:
+        """Solve ``model`` (``start``, a plan to start from, ``basis`` and ``abs_gap``, an absolute MIP gap,
+        are not used through PuLP).
 
         Raises :class:`SolverError` when the solver fails for reasons not the model's.
         """
@@ -113,8 +114,8 @@ class Highs(PulpHighs):
     """HiGHS from the model's arrays (the default): no modelling layer between the arrays and the solver."""
 
     def solve(self, model: SegmentModel, time_limit: float | None = None, mip_gap: float | None = None,
-              start: np.ndarray | None = None) -> Answer:
-        return solve_direct(model, time_limit, mip_gap, start)
+              start: np.ndarray | None = None, basis: Basis | None = None, abs_gap: float | None = None) -> Answer:
+        return solve_direct(model, time_limit, mip_gap, start, basis, abs_gap)
 
 
 class Cbc(Backend):

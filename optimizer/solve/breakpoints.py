@@ -25,12 +25,38 @@ class Grid:
 
     def __init__(self, lo: np.ndarray, hi: np.ndarray, spend: np.ndarray, points: int = 8):
         self.lo, self.hi = np.asarray(lo, float), np.asarray(hi, float)
-        n = len(self.lo)
+        self._start, self._points = np.asarray(spend, float), points
+        self._pending: list[np.ndarray] = []  # points added before any LP needed the grid (one per channel)
+        self._flat: np.ndarray | None = None
+        self._counts = np.zeros(len(self.lo), np.int64)
+        self.seeded = False  # whether points around a first plan were added (refined LPs do it once)
+
+    @property
+    def flat(self) -> np.ndarray:
+        """Every channel's breakpoints, channel by channel, each channel's in increasing order."""
+        self._build()
+        return self._flat
+
+    @property
+    def counts(self) -> np.ndarray:
+        """How many breakpoints each channel has."""
+        self._build()
+        return self._counts
+
+    def _build(self) -> None:
+        """Even breakpoints, today's spend and any points added so far: made when first needed, since
+        the exact methods (closed form, nested multipliers) need no LP and 100 000 cells cost time."""
+        if self._flat is not None:
+            return
+        n, points = len(self.lo), self._points
         t = np.linspace(0.0, 1.0, points + 1)
         base = self.lo[:, None] + (self.hi - self.lo)[:, None] * t[None, :]
         owner = np.repeat(np.arange(n), points + 1)
-        self.flat, self.counts = np.zeros(0), np.zeros(n, np.int64)
-        self._set(np.concatenate([owner, np.arange(n)]), np.concatenate([base.ravel(), spend]))
+        self._flat = np.zeros(0)
+        self._set(np.concatenate([owner, np.arange(n)]), np.concatenate([base.ravel(), self._start]))
+        pending, self._pending = self._pending, []
+        for values in pending:
+            self.add_all(values)
 
     @property
     def points(self) -> list[np.ndarray]:
@@ -41,8 +67,20 @@ class Grid:
         values = np.asarray(values, float).ravel()
         self._merge(np.full(len(values), i), values)
 
+    def seed(self, rows: list[np.ndarray], points: int = 4) -> None:
+        """Breakpoints around a first plan (``rows``: one array per point, a value per channel), and, when no
+        LP has used the grid yet, fewer even ones: where the optimum lies is then known."""
+        if self._flat is None:
+            self._points = min(self._points, points)
+        for values in rows:
+            self.add_all(values)
+        self.seeded = True
+
     def add_all(self, values: np.ndarray) -> None:
         """One breakpoint more per channel (NaN: none)."""
+        if self._flat is None:
+            self._pending.append(np.asarray(values, float).copy())
+            return
         self._merge(np.arange(len(values)), np.asarray(values, float))
 
     def refine(self, x: np.ndarray, extra: np.ndarray, where: np.ndarray | None = None) -> None:
@@ -89,19 +127,53 @@ class Grid:
         last = np.ones(len(owner), bool)
         last[:-1] = owner[1:] != owner[:-1]
         values[last] = self.hi[owner[last]]
-        self.flat = values
-        self.counts = np.bincount(owner, minlength=len(self.lo)).astype(np.int64)
+        self._flat = values
+        self._counts = np.bincount(owner, minlength=len(self.lo)).astype(np.int64)
 
 
-def initial_points(base: float, hi: float, concave: bool, count: int = 16) -> np.ndarray:
+def initial_points(base: float, hi: float, concave: bool, count: int = 16, turn: float = 0.0) -> np.ndarray:
     """Even breakpoints, plus geometric ones near the start of a concave curve (a power curve's slope
-    is infinite at 0); an S-curve's flat start needs none, and each would cost a binary."""
+    is infinite at 0). An S-curve's flat start needs few (each step there costs a binary): one halfway to
+    its inflection ``turn`` and the inflection itself; past it, where the optimum lies if the curve is
+    used at all, points grow geometrically (by a factor of 2 ** 0.25) so that chords fit the bend."""
     if hi <= base:
         return np.array([base])
     even = np.linspace(base, hi, count + 1)
-    if not concave:
+    if concave:
+        return np.unique(np.concatenate([even, base + (hi - base) * np.logspace(-8, -1, 8)]))
+    if not base < turn < hi:
         return even
-    return np.unique(np.concatenate([even, base + (hi - base) * np.logspace(-8, -1, 8)]))
+    bend = turn * 2.0 ** (np.arange(0, 4 * np.log2(hi / turn)) / 4)
+    return np.unique(np.clip(np.concatenate([even[even > turn], [base, 0.5 * (base + turn)], bend, [hi]]), base, hi))
+
+
+def upper_envelope(curves: Curves, i: int, pts: np.ndarray, turn: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A piecewise-linear curve that lies above channel ``i``'s true curve everywhere on [pts[0], pts[-1]]:
+    chords where the curve is convex (below its inflection ``turn``), and past it the least of the
+    tangents at the points (a concave curve lies below each of its tangents). Returns its points and values.
+
+    It touches the curve at every point past ``turn``, so a plan at such a point is valued exactly.
+    """
+    if pts[0] < turn < pts[-1]:  # a chord across the inflection could dip below the curve
+        pts = np.unique(np.append(pts, turn))
+    convex, concave = pts[pts < turn], pts[pts >= turn]
+    if len(concave) == 0:
+        return pts, curves.customers_along(i, pts)
+    value = curves.customers_along(i, concave)
+    slope = curves.subset(np.full(len(concave), i)).marginal(concave)
+    keep = np.isfinite(slope)  # a power curve's tangent at 0 is vertical: the next one bounds its start
+    b, c, d = concave[keep], value[keep], slope[keep]
+    if len(b) == 0:
+        return pts, curves.customers_along(i, pts)
+    with np.errstate(divide="ignore", invalid="ignore"):  # where two tangents cross
+        cross = (c[1:] - c[:-1] + d[:-1] * b[:-1] - d[1:] * b[1:]) / (d[:-1] - d[1:])
+    cross = np.where(np.isfinite(cross), np.clip(cross, b[:-1], b[1:]), b[:-1])
+    start = concave[0]
+    at_start = float(np.min(c + d * (start - b)))  # the lowest tangent at the start
+    points = np.concatenate([convex, [start], cross, [concave[-1]]])
+    values = np.concatenate([curves.customers_along(i, convex), [at_start], c[:-1] + d[:-1] * (cross - b[:-1]),
+                             [c[-1] + d[-1] * (concave[-1] - b[-1])]])
+    return points, values
 
 
 def refine_points(curves: Curves, i: int, pts: np.ndarray, x: float, allowed: float) -> np.ndarray:

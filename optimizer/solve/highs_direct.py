@@ -5,7 +5,8 @@ few thousand channels on; here the column bounds, costs, integrality and the row
 passed as numpy arrays in one call. The model is a maximization; HiGHS minimizes ``-cost``, so its
 row duals are negated to read as d(objective) / d(right-hand side), and its MIP dual bound is negated
 into a proven upper bound. HiGHS's own model status decides the outcome (a time limit is never read
-as optimal). A mixed-integer model may start from a known plan (``start``): the previous round's.
+as optimal). A mixed-integer model may start from a known plan (``start``): the previous round's; an LP
+from a basis (``basis``): the previous round's, carried to the finer grid.
 """
 
 from __future__ import annotations
@@ -17,22 +18,28 @@ import sys
 import numpy as np
 
 from optimizer.errors import SolverError
-from optimizer.solve.answer import Answer, Outcome
+from optimizer.solve.answer import Answer, Basis, Outcome
 from optimizer.solve.segments import SegmentModel
 
 
 def solve_direct(model: SegmentModel, time_limit: float | None = None, mip_gap: float | None = None,
-                 start: np.ndarray | None = None) -> Answer:
-    """Solve ``model`` with HiGHS from its arrays; ``start`` (column values) warm-starts a MILP."""
+                 start: np.ndarray | None = None, basis: Basis | None = None, abs_gap: float | None = None
+                 ) -> Answer:
+    """Solve ``model`` with HiGHS from its arrays; ``start`` (column values) warm-starts a MILP, ``basis`` an LP;
+    a MILP stops at the relative gap ``mip_gap`` or the absolute gap ``abs_gap``, whichever comes first."""
     import highspy
 
     h = new_highs()
     if h.passModel(highs_lp(model)) == highspy.HighsStatus.kError:
         raise SolverError("HiGHS refused the model (a bug in ltvcac: the model's arrays are inconsistent)")
+    if basis is not None and not model.is_mip:
+        set_basis(h, basis)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if mip_gap is not None:
         h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if abs_gap is not None:
+        h.setOptionValue("mip_abs_gap", float(abs_gap))
     if start is not None and model.is_mip and len(start) == len(model.lower):
         solution = highspy.HighsSolution()
         solution.col_value = np.clip(start, model.lower, model.upper).tolist()
@@ -49,7 +56,28 @@ def solve_direct(model: SegmentModel, time_limit: float | None = None, mip_gap: 
         bound = -float(h.getInfo().mip_dual_bound) + model.constant
         bound = max(bound, objective) if outcome == Outcome.optimal else bound
         return Answer(outcome, values, objective, bound)
-    return Answer(outcome, values, objective, objective, -np.asarray(solution.row_dual, float))
+    return Answer(outcome, values, objective, objective, -np.asarray(solution.row_dual, float), get_basis(h))
+
+
+def get_basis(h) -> Basis | None:
+    """HiGHS's basis as arrays of status codes (None when it has no valid one)."""
+    basis = h.getBasis()
+    if not basis.valid:
+        return None
+    return Basis(np.fromiter(map(int, basis.col_status), np.int8), np.fromiter(map(int, basis.row_status), np.int8))
+
+
+def set_basis(h, basis: Basis) -> None:
+    """Start HiGHS from ``basis``; HiGHS starts from scratch when it does not accept it."""
+    import highspy
+
+    codes = [highspy.HighsBasisStatus(k) for k in range(5)]
+    start = highspy.HighsBasis()
+    start.col_status = [codes[k] for k in basis.columns.tolist()]
+    start.row_status = [codes[k] for k in basis.rows.tolist()]
+    start.valid = True
+    if h.setBasis(start) == highspy.HighsStatus.kError:
+        h.setBasis()  # back to the slack basis
 
 
 def highs_lp(model: SegmentModel):

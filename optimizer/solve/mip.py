@@ -6,7 +6,9 @@ the piecewise model. A buy-in makes spend 0 or at least ``min_buy_in`` through a
 
 Certificate: the MILP's proven bound on the piecewise model, plus each channel's largest rise of
 the true curve above its chords (times the objective's weight), bounds every plan on the TRUE
-curves; the plan's true value is the lower bound. Breakpoints are refined until they meet.
+curves; the plan's true value is the lower bound. Breakpoints are refined until they meet. Each
+piecewise model is solved only to a quarter of the tolerance, and starts from the best plan so far
+(one of its breakpoints).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import numpy as np
 from optimizer.errors import SolverError
 from optimizer.model.program import Approach, LinearObjective, Program, Status
 from optimizer.solve.backends import Backend, Outcome
-from optimizer.solve.breakpoints import chord_errors, initial_points, refine_points
+from optimizer.solve.breakpoints import chord_errors, initial_points, refine_points, upper_envelope
 from optimizer.solve.segments import build
 from optimizer.solve.solution import Solution
 
 MAX_ROUNDS = 12
-MIP_GAP = 1e-7  # the relative gap the solver must prove on each piecewise model
+MIP_GAP = 1e-7  # the relative gap the solver must prove where the tolerance is absolute (it stops at either)
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,22 @@ def maximize_mip(program: Program, objective: LinearObjective, backend: Backend,
     if points is None:
         points = []
     if not points:
-        points += [initial_points(b, h, bool(c)) for b, h, c in
-                   zip(ranges.start, program.hi, program.curves.concave, strict=True)]
+        points += [initial_points(b, h, bool(c), turn=t) for b, h, c, t in
+                   zip(ranges.start, program.hi, program.curves.concave, program.curves.inflection(), strict=True)]
     best = None
+    gaps = (MIP_GAP, 0.25 * rel_tol * scale) if scale is not None else (0.25 * rel_tol, None)
+    above = _above_applies(program, objective)
+    turn = program.curves.inflection()
     for rounds in range(1, MAX_ROUNDS + 1):
-        model = build(program, objective, points, integer=True, start=ranges.start, optional=ranges.optional)
+        shapes = [upper_envelope(program.curves, i, p, turn[i]) for i, p in enumerate(points)] if above else None
+        model = build(program, objective, [s[0] for s in shapes] if above else points, integer=True,
+                      start=ranges.start, optional=ranges.optional, plan=None if best is None else best.spend,
+                      values=[s[1] for s in shapes] if above else None)
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0 and best is not None:
             return _replace_status(best, Status.time_limit, rounds - 1)
-        answer = backend.solve(model, None if left is None else max(left, 0.01), MIP_GAP)
+        answer = backend.solve(model, None if left is None else max(left, 0.01), gaps[0], start=model.start,
+                               abs_gap=gaps[1])
         if answer.outcome == Outcome.no_plan and best is not None:  # the finer model ran out of time
             return _replace_status(best, Status.time_limit, rounds - 1)
         if answer.outcome == Outcome.no_plan:
@@ -81,7 +90,7 @@ def maximize_mip(program: Program, objective: LinearObjective, backend: Backend,
         x = np.where(x < 1e-9 * max(program.hi.max(), 1.0), 0.0, x)
         value = objective.evaluate(program.curves.customers(x), x)
         weight = np.maximum(objective.alpha, 0)
-        upper = answer.bound + float(weight @ chord_errors(program.curves, points))
+        upper = answer.bound + (0.0 if above else float(weight @ chord_errors(program.curves, points)))
         status = Status.optimal if answer.outcome == Outcome.optimal else Status.time_limit
         if best is None or value > best.value:
             best = Solution(status, x, value, upper, Approach.refined_milp, rounds, model=model)
@@ -90,10 +99,17 @@ def maximize_mip(program: Program, objective: LinearObjective, backend: Backend,
         target = rel_tol * (scale if scale is not None else max(abs(best.value), 1e-12))
         if status != Status.optimal or best.upper - best.value <= target:
             return best
-        share = 0.25 * target / max(len(points), 1)  # each channel's share of the allowed approximation error
+        share = np.inf if above else 0.25 * target / max(len(points), 1)  # each channel's share of the error
         points[:] = [refine_points(program.curves, i, p, x[i], share / weight[i] if weight[i] > 0 else np.inf)
                      for i, p in enumerate(points)]
     return best
+
+
+def _above_applies(program: Program, objective: LinearObjective) -> bool:
+    """Whether a model of curves from above bounds the optimum: no row counts customers (a curve from above
+    would loosen a floor on them but tighten a ceiling) and the objective values every customer."""
+    rows = any(np.any(r.p) for r in program.rows) or any(b.has_customers for b in program.blocks)
+    return not rows and bool(np.all(objective.alpha >= 0))
 
 
 def _replace_status(sol: Solution, status: Status, rounds: int) -> Solution:

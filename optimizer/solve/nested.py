@@ -3,11 +3,12 @@
 When every rule is a floor or ceiling on the spend of a set of cells, and the sets form a tree (any two
 are nested or disjoint), the optimum prices each unit of a cell's spend at one multiplier per set on its
 path to the root. Bottom-up, each set's threshold is the price at which its cells (under their own sets'
-thresholds) spend exactly its floor or ceiling, found by bisection for all sets of one depth at once;
-top-down, a set's price is its parent's, clipped to its thresholds. Cells then take the spend where their
-marginal value meets that price. Cells with constant returns that tie at a price share what is left in
-proportion to their room. A share of an exactly spent total is a ceiling (share x budget) like any other.
-The Lagrangian at these multipliers bounds the optimum, so the plan is certified like every other.
+thresholds) spend exactly its floor or ceiling, found for all sets of one depth at once by Newton's steps
+on the price, safeguarded by bisection; top-down, a set's price is its parent's, clipped to its
+thresholds. Cells then take the spend where their marginal value meets that price. Cells with constant
+returns that tie at a price share what is left in proportion to their room. A share of an exactly spent
+total is a ceiling (share x budget) like any other. The Lagrangian at these multipliers bounds the
+optimum, so the plan is certified like every other.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from optimizer.model.program import LinearObjective, Program, Sense
 
 _ROUNDS = 200
+_CLOSE = 1e-13  # a set's spend this close to its target (relatively) has found its price
 
 
 @dataclass
@@ -138,23 +140,33 @@ class _Nested:
         self.lower, self.upper = np.array(tree.lower), np.array(tree.upper)
         self.parent = np.array(tree.parent)
 
-    def spend(self, price: np.ndarray) -> np.ndarray:
-        """Each cell's best spend at its price (concave curves: the clipped stationary point)."""
+    def spend(self, price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's best spend at its price (concave curves: the clipped stationary point), and how fast
+        that spend moves with the price (0 at a limit, and where constant returns jump from one limit to the other)."""
         p, a = self.program, self.a
         with np.errstate(divide="ignore", invalid="ignore"):
             stationary = p.curves.spend_at_marginal((self.beta + price) / np.where(a > 0, a, 1.0))
-        return np.where(a > 0, np.clip(stationary, p.lo, p.hi), p.lo)
+            x = np.where(a > 0, np.clip(stationary, p.lo, p.hi), p.lo)
+            inside = (a > 0) & (x > p.lo) & (x < p.hi)
+            dx = np.zeros(len(x))
+            dx[inside] = 1.0 / (a[inside] * p.curves.subset(np.flatnonzero(inside)).curvature(x[inside]))
+        return x, np.where(np.isfinite(dx), dx, 0.0)
 
-    def totals(self, x: np.ndarray, depth: int) -> np.ndarray:
-        """Each set's spend from the cells' ``x``: sets below ``depth`` held within their floor and ceiling
-        (a set whose price is clipped spends exactly its bound), sets at ``depth`` as they come."""
+    def totals(self, x: np.ndarray, depth: int, dx: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each set's spend from the cells' ``x`` (and its rate of change from theirs, ``dx``): sets below
+        ``depth`` held within their floor and ceiling (a set whose price is clipped spends exactly its bound,
+        whatever the price), sets at ``depth`` as they come."""
         m = len(self.lower)
         total = np.bincount(self.path[-1], x, minlength=m)
+        rate = np.bincount(self.path[-1], dx, minlength=m) if dx is not None else np.zeros(m)
         for d in range(len(self.path) - 1, depth, -1):
             nodes = np.flatnonzero(self.depth == d)
+            held = (total[nodes] < self.lower[nodes]) | (total[nodes] > self.upper[nodes])
             total[nodes] = np.clip(total[nodes], self.lower[nodes], self.upper[nodes])
+            rate[nodes[held]] = 0.0
             np.add.at(total, self.parent[nodes], total[nodes])
-        return total
+            np.add.at(rate, self.parent[nodes], rate[nodes])
+        return total, rate
 
     def thresholds(self) -> tuple[np.ndarray, np.ndarray]:
         """Per set, the price at which it spends its ceiling (low end) and its floor (high end)."""
@@ -162,34 +174,56 @@ class _Nested:
         cut = (np.full(m, -np.inf), np.full(m, np.inf))  # no set below the ones at hand is clipped yet
         for depth in range(len(self.path) - 1, -1, -1):
             at = np.flatnonzero(self.depth == depth)
-            for bound, side in ((self.upper, 0), (self.lower, 1)):
-                nodes = at[np.isfinite(bound[at])]
-                if len(nodes):
-                    cut[side][nodes] = self._bisect(nodes, depth, bound[nodes])
+            nodes = at[np.isfinite(self.upper[at])]
+            if len(nodes):
+                cut[0][nodes] = self._price_for(nodes, depth, self.upper[nodes])
+            same = at[self.lower[at] == self.upper[at]]  # a set spent exactly: one price for both ends
+            cut[1][same] = cut[0][same]
+            nodes = at[np.isfinite(self.lower[at]) & (self.lower[at] != self.upper[at])]
+            if len(nodes):
+                cut[1][nodes] = self._price_for(nodes, depth, self.lower[nodes])
         return cut
 
-    def _bisect(self, nodes: np.ndarray, depth: int, target: np.ndarray) -> np.ndarray:
-        """Prices at which each of ``nodes`` spends ``target`` (spend falls as the price rises)."""
+    def _price_for(self, nodes: np.ndarray, depth: int, target: np.ndarray) -> np.ndarray:
+        """Prices at which each of ``nodes`` spends ``target`` (spend falls as the price rises).
+
+        Newton's steps on the price, from the spend's rate of change, inside a bracket that every step
+        narrows; a step that would leave the bracket, or after one that did not halve the miss, bisects it.
+        Constant returns make the spend jump at a price: there bisection finds the jump to machine precision.
+        """
         m = len(self.lower)
 
-        def total(prices: np.ndarray) -> np.ndarray:
+        def total(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             top = np.zeros(m)
             top[nodes] = prices
-            return self.totals(self.spend(top[self.path[depth]]), depth)[nodes]
+            x, dx = self.spend(top[self.path[depth]])
+            spent, rate = self.totals(x, depth, dx)
+            return spent[nodes], rate[nodes]
 
         low, high = np.full(len(nodes), -1.0), np.ones(len(nodes))
         for _ in range(100):  # widen until spend(low) >= target >= spend(high)
-            up, down = total(high) > target, total(low) < target
+            up, down = total(high)[0] > target, total(low)[0] < target
             if not (up.any() or down.any()):
                 break
             high, low = np.where(up, high * 4, high), np.where(down, low * 4, low)
+        price, newton = 0.5 * (low + high), np.zeros(len(nodes), bool)
+        done, miss = np.zeros(len(nodes), bool), np.full(len(nodes), np.inf)
         for _ in range(_ROUNDS):
+            spent, rate = total(price)
+            more = spent >= target
+            low, high = np.where(more, price, low), np.where(more, high, price)
+            slow = newton & (np.abs(spent - target) > 0.5 * miss)  # the last Newton step did not halve the miss
+            miss = np.abs(spent - target)
+            done |= miss <= _CLOSE * np.maximum(np.abs(target), 1.0)
             mid = 0.5 * (low + high)
-            if np.all((mid == low) | (mid == high)):
+            done |= (mid == low) | (mid == high)
+            if done.all():
                 break
-            more = total(mid) >= target
-            low, high = np.where(more, mid, low), np.where(more, high, mid)
-        return 0.5 * (low + high)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = price - (spent - target) / rate
+            newton = (rate < 0) & (step > low) & (step < high) & ~slow
+            price = np.where(done, price, np.where(newton, step, mid))
+        return price
 
     def prices(self, cut) -> tuple[np.ndarray, np.ndarray]:
         """Every set's price, top-down: the parent's, clipped to its own thresholds, as a tight bracket."""
@@ -210,7 +244,7 @@ class _Nested:
         """Spend at each set's price; where constant returns tie, what a set must spend passes down to
         the cells and the sets that take their parent's price, in proportion to their room."""
         deepest, m = self.path[-1], len(self.lower)
-        x_min, x_max = self.spend(high[deepest]), self.spend(low[deepest])
+        x_min, x_max = self.spend(high[deepest])[0], self.spend(low[deepest])[0]
         s_min, s_max = self.subtree(x_min), self.subtree(x_max)
         price = 0.5 * (low + high)
         parent = np.array(self.tree.parent)

@@ -5,7 +5,8 @@ between breakpoints; each step buys customers at that segment's slope, so the pi
 exact at the breakpoints and below a concave curve between them. Concave curves need nothing
 more: an optimal LP fills their steepest steps first. The mixed-integer model adds, per channel,
 an on/off binary where the channel may stay off (a buy-in, or an active-channel limit) and, where
-slopes still rise (an S-curve's convex start), binaries that fill its steps in order.
+slopes still rise (an S-curve's convex start), binaries that fill those steps in order, the last of
+which gates every later step.
 
 Names follow the user's words: ``spend_<channel>``, ``<channel>_step<k>``, ``on_<channel>``, rows
 ``curve_<channel>``, ``switch_<channel>``, ``budget``, ``min_ratio``, ``max_active`` and the rules'.
@@ -46,6 +47,8 @@ class SegmentModel:
     rows: dict[str, int]
     names: Callable[[], tuple[tuple[str, ...], tuple[str | None, ...]]]
     blocks: dict[str, np.ndarray] = field(default_factory=dict)
+    start: np.ndarray | None = None  # every column's value at a known plan (a mixed-integer model's start)
+    switch: np.ndarray | None = None  # each channel's on/off column (-1: none)
 
     @functools.cached_property
     def _names(self) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
@@ -105,14 +108,17 @@ class _Builder:
 
 
 def build(program: Program, objective: LinearObjective, points, integer: bool = False,
-          start: np.ndarray | None = None, optional: np.ndarray | None = None) -> SegmentModel:
+          start: np.ndarray | None = None, optional: np.ndarray | None = None,
+          plan: np.ndarray | None = None, values: list[np.ndarray] | None = None) -> SegmentModel:
     """The segment model over ``points`` (each channel's breakpoints, from ``start`` to its ceiling: a list
     of arrays, or a :class:`~optimizer.solve.breakpoints.Grid`).
 
     Without ``integer`` the model is the LP of concave curves: spend in [lo, hi], starting at lo.
     With it, curves start at ``start`` (a buy-in or the floor), a channel that is ``optional`` (it may
     stay off) or counts toward ``max_active`` gets an on/off binary, on for good where its floor is
-    above 0, and non-concave step chains are filled in order.
+    above 0, and non-concave step chains are filled in order. ``plan`` (a spend per channel, one of the
+    breakpoints, such as the last round's) gives the model's ``start``: every column's value at that plan.
+    ``values`` (customers at each point) replaces the curves' own: a piecewise curve above them, say.
     """
     n, names = len(program.names), program.names
     base = program.lo if start is None else start
@@ -122,7 +128,7 @@ def build(program: Program, objective: LinearObjective, points, integer: bool = 
         counts = np.array([len(p) - 1 for p in points], dtype=np.int64)
         flat = np.concatenate(points) if n else np.zeros(0)
     owner = np.repeat(np.arange(n), counts + 1)
-    customers = program.curves.subset(owner).customers(flat)
+    customers = program.curves.subset(owner).customers(flat) if values is None else np.concatenate(values)
     first = np.concatenate([[0], np.cumsum(counts + 1)[:-1]]).astype(int)
     c0 = customers[first]
     seg = np.ones(len(flat), bool)
@@ -173,8 +179,8 @@ def build(program: Program, objective: LinearObjective, points, integer: bool = 
     b.terms(row_of[seg_owner], steps, -1.0)
     b.terms(row_of[on], switch[on], -base[on])
 
-    if ordered.any():
-        _fill_in_order(b, names, ordered, counts, seg_first, steps, widths)
+    full, pairs = _fill_in_order(b, names, ordered, counts, seg_first, steps, widths, slopes) if ordered.any() \
+        else (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
     constant = float(objective.constant + (alpha * c0)[~on].sum())
     user = {}
@@ -191,7 +197,17 @@ def build(program: Program, objective: LinearObjective, points, integer: bool = 
     if integer and program.max_active is not None and on.any():
         r = b.rows(-np.inf, float(program.max_active), 1, lambda: ["max_active"])[0]
         b.terms(r, switch[on], 1.0)
-    return _assemble(b, program, spend, constant, user, blocks)
+    active = _active_rows(b, program.active, spend, names) if integer and program.active is not None else None
+    values = None
+    if plan is not None:  # steps filled in order up to the plan; a binary is on where its steps are
+        values = np.zeros(b.ncol)
+        values[spend] = plan
+        values[steps] = np.clip(plan[seg_owner] - flat[seg], 0.0, widths)
+        values[switch[on]] = (plan[on] > 0) | (program.lo[on] > 0)
+        values[full] = values[steps[pairs]] >= widths[pairs]
+        if active is not None:
+            values[active] = plan[program.active.cell] >= program.active.level
+    return _assemble(b, program, spend, constant, user, blocks, values, switch)
 
 
 def _block_rows(b: _Builder, blk, spend, steps, switch, on, c0, counts, seg_first, slopes) -> np.ndarray:
@@ -214,6 +230,18 @@ def _block_rows(b: _Builder, blk, spend, steps, switch, on, c0, counts, seg_firs
     return rows
 
 
+def _active_rows(b: _Builder, sets, spend, names) -> np.ndarray:
+    """An indicator binary per cell of each set: spend >= level * active; each set's add up to its least."""
+    active = b.columns(0.0, 1.0, 0.0, True, len(sets.cell), lambda: [f"active_{names[i]}" for i in sets.cell])
+    rows = b.rows(0.0, np.inf, len(sets.cell))
+    b.terms(rows, spend[sets.cell], 1.0)
+    b.terms(rows, active, -sets.level)
+    rows = b.rows(sets.least.astype(float), np.inf, len(sets), lambda: [f"min_active_{k + 1}"
+                                                                        for k in range(len(sets))])
+    b.terms(rows[sets.group], active, 1.0)
+    return active
+
+
 def _rising(slopes: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     """Channels where some later slope beats an earlier one (the LP would skip ahead)."""
     if len(slopes) < 2:
@@ -227,19 +255,35 @@ def _rising(slopes: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _fill_in_order(b: _Builder, names, ordered, counts, seg_first, steps, widths) -> None:
-    """Binary full_k: step k is full before step k+1 may fill. Past an S-curve's peak the slopes fall
-    but still beat its flat start, so every consecutive pair is chained (one missing link lets the
-    solver skip ahead)."""
-    pairs = np.concatenate([seg_first[i] + np.arange(counts[i] - 1) for i in np.flatnonzero(ordered)])
+def _fill_in_order(b: _Builder, names, ordered, counts, seg_first, steps, widths, slopes
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Binaries only where a curve's slopes still rise (an S-curve's convex start, up to its steepest step):
+    full_k says step k is full, and step k+1 may fill only then. The steps past the steepest one are
+    gated by the last of them, so none fills before the whole convex start is full (their slopes fall,
+    but still beat the flat start); among themselves they fill in order anyway, as on a concave curve.
+    Returns the binaries' columns and the steps they say are full."""
+    which = np.flatnonzero(ordered)
+    peak = np.array([int(np.argmax(slopes[seg_first[i]:seg_first[i] + counts[i]])) for i in which], np.int64)
+    which, peak = which[peak > 0], peak[peak > 0]
+    if not len(which):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pairs = np.concatenate([seg_first[i] + np.arange(k) for i, k in zip(which, peak, strict=True)])
     full = b.columns(0.0, 1.0, 0.0, True, len(pairs), lambda: [
-        f"{names[i]}_full{j + 1}" for i in np.flatnonzero(ordered) for j in range(counts[i] - 1)])
+        f"{names[i]}_full{j + 1}" for i, k in zip(which, peak, strict=True) for j in range(k)])
     rows = b.rows(0.0, np.inf, len(pairs))  # step_k - width_k * full_k >= 0
     b.terms(rows, steps[pairs], 1.0)
     b.terms(rows, full, -widths[pairs])
     rows = b.rows(-np.inf, 0.0, len(pairs))  # step_k+1 - width_k+1 * full_k <= 0
     b.terms(rows, steps[pairs + 1], 1.0)
     b.terms(rows, full, -widths[pairs + 1])
+    last = full[np.cumsum(peak) - 1]  # each curve's gate: its convex start is full
+    later = [seg_first[i] + np.arange(k + 1, counts[i]) for i, k in zip(which, peak, strict=True)]
+    gate = np.repeat(last, [len(g) for g in later])
+    later = np.concatenate(later)
+    rows = b.rows(-np.inf, 0.0, len(later))  # step_j - width_j * gate <= 0, for the steps past the steepest
+    b.terms(rows, steps[later], 1.0)
+    b.terms(rows, gate, -widths[later])
+    return full, pairs
 
 
 def _row_bounds(sense: Sense, rhs: float) -> tuple[float, float]:
@@ -251,7 +295,8 @@ def _row_bounds(sense: Sense, rhs: float) -> tuple[float, float]:
 
 
 def _assemble(b: _Builder, program: Program, spend: np.ndarray, constant: float, user: dict[str, int],
-              blocks: dict[str, np.ndarray]) -> SegmentModel:
+              blocks: dict[str, np.ndarray], values: np.ndarray | None = None,
+              switch: np.ndarray | None = None) -> SegmentModel:
     lower, upper, cost, integer = [np.concatenate([c[k] for c in b.cols]) if b.cols else np.zeros(0)
                                    for k in range(4)]
     cat = [np.concatenate(x) if x else np.zeros(0) for x in zip(*b.entries, strict=True)] if b.entries else [
@@ -266,4 +311,4 @@ def _assemble(b: _Builder, program: Program, spend: np.ndarray, constant: float,
     return SegmentModel(program.title, lower.astype(float), upper.astype(float), cost.astype(float),
                         integer.astype(bool), constant, cat[0].astype(np.int64), cat[1].astype(np.int64),
                         cat[2].astype(float), row_lower.astype(float), row_upper.astype(float), spend, user, names,
-                        blocks)
+                        blocks, values, switch)

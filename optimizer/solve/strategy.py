@@ -36,8 +36,8 @@ from optimizer.solve.refine import maximize
 from optimizer.solve.segments import build
 from optimizer.solve.solution import Solution
 
-_NO_PLAN_MIP = ("no plan keeps every rule together with the buy-ins and the active-channel limit; "
-                "the mixed-integer model has no solution")
+_NO_PLAN_MIP = ("no plan keeps every rule together with the buy-ins, the active-channel limit and the active "
+                "periods; the mixed-integer model has no solution")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from optimizer.errors import InputError, OptimizerError, Problem, UsageError
 from optimizer.model.channels import Channels, read_channels
-from optimizer.model.dims import CellRule, DimBudget, Flighting, default_budget
+from optimizer.model.dims import ActivePeriods, CellRule, DimBudget, Flighting, default_budget
 from optimizer.model.rules import GroupRule, RatioRule
 from optimizer.model.settings import SETTING_NAMES, Settings, parse_amount
 from optimizer.optimization import optimize_settings
@@ -199,7 +199,8 @@ def _budgets(merged: dict) -> list[DimBudget]:
 
 
 def _dimension_rules(merged: dict, problems: list[Problem]) -> list:
-    """Budgets per dimension value, [[limits]] over slices of cells and [[flighting]] per channel."""
+    """Budgets per dimension value, [[limits]] over slices of cells and [[flighting]] per channel (a limit on the
+    change from one period to the next, and a least number of active periods)."""
     out: list = _budgets(merged)
     for k, entry in enumerate(merged["limits"]):
         channels = tuple(entry.get("channels", ())) + ((entry["channel"],) if "channel" in entry else ())
@@ -215,7 +216,10 @@ def _dimension_rules(merged: dict, problems: list[Problem]) -> list:
     for k, entry in enumerate(merged["flighting"]):
         channels = tuple(entry.get("channels", ())) + ((entry["channel"],) if "channel" in entry else ())
         try:
-            out.append(Flighting(entry.get("max_period_change"), channels))
+            if "max_period_change" in entry:
+                out.append(Flighting(entry["max_period_change"], channels))
+            if "min_active_periods" in entry:
+                out.append(ActivePeriods(entry["min_active_periods"], channels, entry.get("active_spend")))
         except UsageError as exc:
             problems.append(Problem(str(exc), key=f"flighting[{k + 1}]"))
     return out

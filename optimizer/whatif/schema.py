@@ -19,7 +19,8 @@ SETTINGS = {
     "budget": AMOUNT, "budget_mode": values(BudgetMode), "objective": values(Objective), "max_change": NUMBER,
     "min_ratio": NUMBER, "fixed_costs": NUMBER, "solver": values(Solver), "method": values(Method),
     "max_active": int, "time_limit": NUMBER, "max_payback": NUMBER, "organic_customers": NUMBER,
-    "organic_ltv": NUMBER, "blended": bool, "dims": list, "max_period_change": NUMBER, "simulate": int, "risk": str,
+    "organic_ltv": NUMBER, "blended": bool, "dims": list, "max_period_change": NUMBER, "min_active_periods": int,
+    "simulate": int, "risk": str,
     "seed": int, "target": NUMBER, "draws": str, "interval_level": NUMBER,
 }
 TOP = {"description": str, "extends": str, "channels": str, **SETTINGS,
@@ -27,7 +28,8 @@ TOP = {"description": str, "extends": str, "channels": str, **SETTINGS,
        "flighting": list}
 LIMIT = {"name": str, "channel": str, "channels": list, "per": str, "min_share": NUMBER, "max_share": NUMBER,
          "min_spend": NUMBER, "max_spend": NUMBER, "market": (str, list), "period": (str, list), "where": dict}
-FLIGHT = {"channel": str, "channels": list, "max_period_change": NUMBER}
+FLIGHT = {"channel": str, "channels": list, "max_period_change": NUMBER, "min_active_periods": int,
+          "active_spend": NUMBER}
 ADJUST = {"channel": str, "channels": list, "cac": AMOUNT, "ltv": AMOUNT, "customers": AMOUNT,
           "max_customers": AMOUNT, "min_spend": AMOUNT, "max_spend": AMOUNT,
           "curve": CURVES, "elasticity": NUMBER, "shape": NUMBER,
@@ -51,7 +53,7 @@ def check_scenario(data: dict) -> list[Problem]:
     problems = _check(data, TOP, "")
     for section, schema, required in (("adjust", ADJUST, ()), ("add", ADD, ("channel", "ltv")),
                                       ("ratios", RATIO, ("left", "right")), ("limits", LIMIT, ()),
-                                      ("flighting", FLIGHT, ("max_period_change",))):
+                                      ("flighting", FLIGHT, ())):
         for k, entry in enumerate(data.get(section, []) if isinstance(data.get(section), list) else []):
             key = f"{section}[{k + 1}]"
             if not isinstance(entry, dict):
@@ -59,6 +61,8 @@ def check_scenario(data: dict) -> list[Problem]:
                 continue
             problems += _check(entry, schema, key + ".")
             problems += [Problem(f"{r!r} is required here", key=f"{key}.{r}") for r in required if r not in entry]
+            if section == "flighting" and not ({"max_period_change", "min_active_periods"} & set(entry)):
+                problems.append(Problem("give max_period_change or min_active_periods", key=key))
             if section == "adjust" and not ({"channel", "channels"} & set(entry)):
                 problems.append(Problem("name the channel (channel = \"TV\") or channels (channels = [...])", key=key))
     groups = data.get("groups", {}) if isinstance(data.get("groups"), dict) else {}
