@@ -161,8 +161,9 @@ def test_every_rule_speaks_in_its_own_words_in_reading_order(write):
                               "the values and their months"),
         (5, "B", "max_payback", "24 months is beyond the channel's value timeline (its last column is value_12m); add "
                                 "value columns up to 24 months or lower max_payback"),
-        (6, "C", "spend", "'inf' is not a finite number"),
-        (6, "C", "customers", "1e+16 is too large to plan with (the most is 1e+15); check the units"),
+        (6, "C", "spend", "'inf' is not a finite number; it must be a number between -1e+15 and 1e+15 (check the units)"),
+        (6, "C", "customers", "1e+16 is too large to plan with; it must be a number between -1e+15 and 1e+15 (check "
+                              "the units)"),
         (6, "C", "cac", "-2 is not a cost per customer; it must be above 0"),
         (6, "C", "ref_spend", "ref_spend and ref_customers are only for channels with zero current spend; this "
                               "channel's curve passes through its current spend"),

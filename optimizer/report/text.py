@@ -48,14 +48,15 @@ def format_result(result: Result, max_rows: int = 40) -> str:
 
 def _method(result: Result) -> str:
     name = "CBC" if result.solver == "cbc" else "HiGHS"
+    rounds = f"{result.rounds} round{'' if result.rounds == 1 else 's'}"
     if result.approach == Approach.refined_milp:
-        return f"the mixed-integer model ({name}, {result.rounds} rounds of refined breakpoints)"
+        return f"the mixed-integer model ({name}, {rounds} of refined breakpoints)"
     if result.approach == Approach.closed_form:
         return "the exact budget-multiplier method"
     if result.approach == Approach.risk_lp:
         draws = f"{result.uncertainty.draws:,}".replace(",", " ")
-        return f"{name} ({result.rounds} rounds of the risk LP over {draws} draws)"
-    return f"{name} ({result.rounds} LP rounds on refined curves)"
+        return f"{name} ({rounds} of the risk LP over {draws} draws)"
+    return f"{name} ({result.rounds} LP round{'' if result.rounds == 1 else 's'} on refined curves)"
 
 
 def _portfolio(result: Result) -> list[str]:
