@@ -75,6 +75,11 @@ CASES = [
      ["optimize", "s.toml"], 1, "binary data, not text"),
     ("a scenario whose table is a folder", {"s.toml": 'channels = "."\n'}, ["optimize", "s.toml"], 1,
      "is not a file (a folder or a device)"),
+    ("a scenario whose table is a text file, not a table", {"s.toml": 'channels = "notes.txt"\n',
+     "notes.txt": "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"}, ["optimize", "s.toml"],
+     1, "required column 'channel' is missing"),
+    ("a scenario whose table is a device", {"s.toml": 'channels = "/dev/zero"\n'}, ["optimize", "s.toml"], 1,
+     "/dev/zero: is not a file (a folder or a device)"),
     ("--out is the input", {"t.csv": CHANNELS}, ["optimize", "t.csv", "--out", "t.csv"], 1,
      "t.csv is also an input"),
     ("--out is the channel table of the scenario", {"t.csv": CHANNELS, "s.toml": 'channels = "t.csv"\n'},
@@ -97,7 +102,7 @@ CASES = [
      "line 2, column 'total_conversions': the count is blank; write 0 if there were none"),
     ("shifted columns: every row one cell more", {"t.csv": "channel,spend,customers,ltv\nA,100,10,50,1\nB,2,3,4,5\n"},
      ["optimize", "t.csv"], 1, "every row has one cell more than the header"),
-    ("an extends chain 200 deep", {f"c{k}.toml": f'extends = "c{k + 1}.toml"\n' for k in range(200)},
+    ("an extends chain 1 500 deep", {f"c{k}.toml": f'extends = "c{k + 1}.toml"\n' for k in range(1500)},
      ["optimize", "c0.toml"], 1, "extends goes more than 50 files deep"),
     ("months without a timeline", {"t.csv": CHANNELS, "l.csv": "channel,ltv\nA,5\n"},
      ["set-ltv", "t.csv", "l.csv", "--out", "o.csv", "--months", "nan"], 2, "--months are the months of the value"),
@@ -290,3 +295,41 @@ def test_attribution_tables_read_back_keep_names_and_spreadsheet_files_escape_th
     assert set(pd.read_csv(tmp_path / "m.csv").channel) == {"'=cmd", "'-TV"}
     transitions = pd.read_csv(tmp_path / "stats" / "transitions.csv")
     assert "'=cmd" in set(transitions["from"]) and "'-TV" in transitions.columns and "=cmd" not in transitions.columns
+
+
+def test_every_channel_at_zero_spend_with_a_budget_is_planned(write, tmp_path):
+    """No spend anywhere today and a budget of 300: all of it to A (50/10 = 5.00x against B's 40/12)."""
+    result = run("optimize", write("t.csv", "channel,spend,customers,ltv,cac\nA,0,0,50,10\nB,0,0,40,12\n"),
+                 "--budget", "300", "--out", tmp_path / "plan.csv")
+    assert result.exit_code == 0, result.output
+    plan = pd.read_csv(tmp_path / "plan.csv").set_index("channel")
+    assert plan.recommended_spend.to_dict() == pytest.approx({"A": 300, "B": 0})
+
+
+def test_ltv_failing_while_writing_leaves_no_file(tmp_path, monkeypatch):
+    """The disk fills after one byte of `ltv --out`: no 1-byte table, no timeline, no temporary."""
+    (tmp_path / "tx.csv").write_text(TX)
+    (tmp_path / "acq.csv").write_text(ACQ)
+
+    def half(self, path, *args, **kwargs):
+        open(path, "w").write("c")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half)
+    result = run("ltv", tmp_path / "tx.csv", "--acquisition", tmp_path / "acq.csv", "--model", "simple",
+                 "--out", tmp_path / "ltv.csv", "--timeline", tmp_path / "tl.csv")
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acq.csv", "tx.csv"]
+
+
+def test_fit_curves_tables_read_back_keep_names(tmp_path):
+    """fit-curves -> optimize with channels named "=cmd" and "-TV": exact in the fitted table, escaped in the plan."""
+    (tmp_path / "h.csv").write_text("period,channel,spend,customers,ltv\n" + "".join(
+        f"{p},{name},{100 + 40 * p},{k * (100 + 40 * p) ** 0.5:.4f},{ltv}\n" for p in range(8)
+        for name, k, ltv in (("=cmd", 1.0, 50), ("-TV", 0.6, 30))))
+    for step in (("fit-curves", "h.csv", "--out", "fit.csv"), ("optimize", "fit.csv", "--out", "plan.csv")):
+        result = run(*[tmp_path / a if a.endswith(".csv") else a for a in step])
+        assert result.exit_code == 0, result.output
+    fitted = pd.read_csv(tmp_path / "fit.csv").set_index("channel")
+    assert fitted.ltv.to_dict() == pytest.approx({"=cmd": 50, "-TV": 30})
+    assert set(pd.read_csv(tmp_path / "plan.csv").channel) == {"'=cmd", "'-TV"}
