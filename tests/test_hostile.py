@@ -104,6 +104,15 @@ CASES = [
      ["optimize", "t.csv"], 1, "every row has one cell more than the header"),
     ("an extends chain 1 500 deep", {f"c{k}.toml": f'extends = "c{k + 1}.toml"\n' for k in range(1500)},
      ["optimize", "c0.toml"], 1, "extends goes more than 50 files deep"),
+    # found by the long fuzz run (pytest -m fuzz): inverses of subnormal spends overflowed, dates past pandas' range
+    ("a subnormal spend with no customers (plan's change_pct was inf)",
+     {"t.csv": "channel,spend,customers,ltv\nC0,2.22507e-309,0,1\nC1,1,0,1\n"}, ["optimize", "t.csv", "--out", "p.csv"],
+     1, "line 2, channel 'C0', column 'spend': 2.22507e-309 is too small to plan with; write 0, or a number of at least"),
+    ("a subnormal spend with a customer (frontier's customers were inf)",
+     {"t.csv": "channel,spend,customers,ltv\nC0,4.94066e-324,1,1\n"}, ["frontier", "t.csv", "--out", "f.csv"], 1,
+     "4.94066e-324 is too small to plan with"),
+    ("a subnormal cac", {"t.csv": "channel,spend,cac,ltv\nA,100,1e-300,50\n"}, ["optimize", "t.csv"], 1,
+     "column 'cac': 1e-300 is too small to plan with"),
     ("months without a timeline", {"t.csv": CHANNELS, "l.csv": "channel,ltv\nA,5\n"},
      ["set-ltv", "t.csv", "l.csv", "--out", "o.csv", "--months", "nan"], 2, "--months are the months of the value"),
 ]

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 LARGEST = 1e15  # no amount, count or value is larger: beyond it sums of money lose their cents
+SMALLEST = 1e-9  # nor, unless it is 0, smaller: a ratio of two (a CAC, a change in %) then stays finite, where
+# 1 / 5e-324 is infinite
 
 
 @dataclass(frozen=True)

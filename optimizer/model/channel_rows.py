@@ -17,7 +17,7 @@ import pandas as pd
 
 from optimizer.errors import Problem
 from optimizer.files.numbers import parse_flag, parse_number, parse_numbers
-from optimizer.files.ranges import LARGEST, SIGNED
+from optimizer.files.ranges import LARGEST, SIGNED, SMALLEST
 from optimizer.files.tables import TextTable
 from optimizer.model.cells import SEP
 from optimizer.model.choices import CurveKind, values
@@ -127,6 +127,10 @@ class TableParser:
         self.problem(large, column, lambda i: f"{value[i]:g} is too large to plan with; it must be {SIGNED} "
                                               "(check the units)")
         value[large] = np.nan
+        tiny = (value != 0) & (np.abs(value) < SMALLEST)
+        self.problem(tiny, column, lambda i: f"{value[i]:g} is too small to plan with; write 0, or a number of at "
+                                             f"least {SMALLEST:g} (check the units)")
+        value[tiny] = np.nan
         return value
 
     def parse(self, dims: tuple[str, ...] = ()) -> dict:
