@@ -61,7 +61,7 @@ def read_transactions(source: str | Path | pd.DataFrame, customer_col: str = "cu
         raise UsageError(f"`date_format`: {exc}") from None
     _report(table, dates.isna(), date_col, "is not a date; write 2024-03-31 (or name the format with `date_format`)",
             problems, f[date_col.lower()])
-    future = dates > pd.Timestamp.now() + pd.Timedelta(days=1)
+    future = dates > latest_date()
     _report(table, future, date_col, "is in the future; check the year (or the date format)", problems,
             f[date_col.lower()])
     amounts = parse_numbers(f[amount_col.lower()], table.decimal)
@@ -95,9 +95,37 @@ def read_acquisition(source: str | Path | pd.DataFrame, customer_col: str = "cus
     return pd.Series(channel.to_numpy(), index=customer.to_numpy(), name="channel").groupby(level=0).first()
 
 
+def latest_date() -> pd.Timestamp:
+    """The latest date a log may hold or its observation may end: tomorrow (a day's slack for time zones)."""
+    return pd.Timestamp.now() + pd.Timedelta(days=1)
+
+
+def check_end(purchases: Purchases, end: pd.Timestamp | str | None) -> pd.Timestamp | None:
+    """``end`` as a date that can close the observation of ``purchases``: not in the future (it would age
+    every customer by time not yet lived), not before the first purchase (no customer yet).
+
+    Raises
+    ------
+    UsageError
+        When ``end`` is outside those dates.
+    """
+    if end is None:
+        return None
+    end = pd.Timestamp(end)
+    leave_out = "or leave `end` out to close the observation at the log's last date"
+    if end > latest_date():
+        raise UsageError(f"`end` {end:%Y-%m-%d} is in the future; give the last day the log covers, {leave_out}")
+    first = purchases.frame["date"].min()
+    if end < first:
+        raise UsageError(f"`end` {end:%Y-%m-%d} is before the first purchase in {purchases.source} "
+                         f"({first:%Y-%m-%d}), so no customer had been acquired; give a later date, {leave_out}")
+    return end
+
+
 def summary_of(purchases: Purchases, unit: TimeUnit | str = "weeks",
                end: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """:func:`summarize` of the purchase days, on integer codes when the log came by the fast route."""
+    end = check_end(purchases, end)
     if purchases.coded is not None:
         return summarize_coded(purchases.coded, TimeUnit(unit).days_each, end)
     return summarize(purchases.frame, unit, end)
