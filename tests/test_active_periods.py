@@ -49,6 +49,24 @@ def test_min_active_periods_keeps_the_least_spend_in_the_periods_where_it_buys_m
     assert check.binding and "at their least" in check.text
 
 
+def test_a_rule_the_plan_keeps_anyway_needs_no_mixed_integer_model():
+    frame = cells_frame(markets=2, channels=3, periods=6)
+    plain = optimize(frame, objective="value")
+    chain = [frame.channel, frame.market]  # the rule's default level: 1 % of a chain's average, at least 1
+    level = np.maximum(0.01 * frame.groupby(chain).spend.transform("mean"), 1.0)
+    least = int((plain.plan.recommended_spend >= level).groupby(chain).sum().min())
+    assert 1 <= least < 6  # the plan without the rule is on air in at least this many periods of every chain
+    kept = optimize(frame, objective="value", min_active_periods=least)
+    assert kept.approach.value in ("closed form", "refined LP") and kept.gap <= 1e-4
+    assert any("needs no mixed-integer model" in note for note in kept.notes)
+    assert kept.after.value == pytest.approx(plain.after.value, rel=1e-6)
+    # the same rule solved by the mixed-integer model (a weak channel forces it) reaches no better value
+    forced = optimize(frame, objective="value", min_active_periods=least + 1)
+    assert forced.approach.value == "refined MILP"
+    assert forced.after.value <= kept.after.value * (1 + 1e-4)
+    assert "min_active_periods" in {r.name for r in kept.rules}
+
+
 def test_min_active_periods_for_some_channels_with_their_own_level():
     frame = weak_frame()
     rule = ActivePeriods(2, channels=(WEAK,), min_spend=500.0)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from optimizer import InputError
+from optimizer.ltv import bgnbd
 from optimizer.ltv.bgnbd import BgNbd, bgnbd_terms, compress, fit_bgnbd, fit_gamma_gamma, gamma_gamma_terms
 from optimizer.ltv.estimate import LtvSettings, bgnbd_value, estimate_ltv
 from optimizer.ltv.simulate import ChannelTruth, simulate
@@ -102,6 +103,24 @@ TRUTH = {"Search": ChannelTruth(6000, 0.30, 5.0, 0.8, 2.8, 6.0, 4.0, 30.0),
 def synthetic():
     log, acq = simulate(TRUTH, acquisition_units=26, observe_units=104, seed=3)
     return read_transactions(log), read_acquisition(acq)
+
+
+def test_a_fit_started_from_a_sample_reaches_the_maximum_of_every_row(synthetic, monkeypatch):
+    s = summarize(synthetic[0].frame, "weeks")
+    rows = compress(None, *(s[c].to_numpy(float) for c in ("frequency", "recency", "T")))[0]
+    assert len(rows) > bgnbd.SAMPLE  # enough distinct customers that the fit starts from a sample's maximum
+    repeat = s[s.frequency > 0]
+
+    def fits():
+        bg = fit_bgnbd(s.frequency, s.recency, s["T"])
+        gg = fit_gamma_gamma(repeat.frequency, repeat.monetary_value)
+        return np.array([bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.gamma]), (bg.loglik, gg.loglik)
+
+    sampled, sampled_ll = fits()
+    monkeypatch.setattr(bgnbd, "SAMPLE", 10**9)  # no sample: BFGS from the start, then Newton, on every row
+    whole, whole_ll = fits()
+    assert np.allclose(sampled, whole, rtol=1e-7)
+    assert sampled_ll == pytest.approx(whole_ll, rel=1e-12)
 
 
 def test_recovers_known_parameters_per_channel(synthetic):

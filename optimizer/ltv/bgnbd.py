@@ -74,6 +74,9 @@ def bgnbd_terms(theta: np.ndarray, x, t_x, big_t, weights=None, order: int = 2):
     return _bgnbd_terms(theta, _Rows(x, t_x, big_t, weights=weights), order)
 
 
+SAMPLE = 4000  # rows of the sample whose maximum starts the fit on many rows (Newton's steps then finish)
+
+
 class _Rows:
     """Customers for a likelihood, with each column's distinct values: special functions and logarithms
     are evaluated once per distinct frequency, recency or age (a few hundred) and gathered per row."""
@@ -87,6 +90,15 @@ class _Rows:
         """``f`` of column ``k``, computed on its distinct values."""
         values, index = self.levels[k]
         return f(values)[index.ravel()]
+
+    def sample(self, most: int) -> _Rows | None:
+        """Every k-th row (rows come sorted, so a sample across the values), weighted up to the whole's weight,
+        with at most ``most`` rows; None when there are no more rows than that."""
+        step = -(-len(self.w) // most)
+        if step <= 1:
+            return None
+        w = self.w[::step]
+        return _Rows(*(c[::step] for c in self.columns), weights=w * (self.w.sum() / w.sum()))
 
 
 def _bgnbd_terms(theta: np.ndarray, rows: _Rows, order: int):
@@ -135,7 +147,9 @@ def fit_bgnbd(x, t_x, big_t, weights=None, start=(1.0, 1.0, 1.0, 1.0)) -> BgNbd:
     x, t_x, big_t = (np.asarray(v, float) for v in (x, t_x, big_t))
     *columns, counts = compress(weights, x, t_x, big_t)
     rows = _Rows(*columns, weights=counts)
-    theta, hess = _maximize(lambda th, k: _bgnbd_terms(th, rows, k), np.log(start))
+    sample = rows.sample(SAMPLE)
+    theta, hess = _maximize(lambda th, k: _bgnbd_terms(th, rows, k), np.log(start),
+                            sample and (lambda th, k: _bgnbd_terms(th, sample, k)))
     r, alpha, a, b = np.exp(theta)
     loglik = _bgnbd_terms(theta, rows, 0)[0]
     return BgNbd(r, alpha, a, b, loglik, _inverse(hess))
@@ -187,7 +201,9 @@ def fit_gamma_gamma(x, m, weights=None, start=(1.0, 1.0, 1.0)) -> GammaGamma:
     w = None if weights is None else np.asarray(weights, float)[keep]
     x, m, w = compress(w, x[keep], m[keep])
     rows = _Rows(x, m, weights=w)
-    theta, hess = _maximize(lambda th, k: _gamma_gamma_terms(th, rows, k), np.log(start))
+    sample = rows.sample(SAMPLE)
+    theta, hess = _maximize(lambda th, k: _gamma_gamma_terms(th, rows, k), np.log(start),
+                            sample and (lambda th, k: _gamma_gamma_terms(th, sample, k)))
     p, q, gamma = np.exp(theta)
     return GammaGamma(p, q, gamma, _gamma_gamma_terms(theta, rows, 0)[0], _inverse(hess))
 
@@ -217,12 +233,19 @@ def compress(weights, *columns):
     return (*(c[starts] for c in sorted_cols), np.add.reduceat(w[order], starts))
 
 
-def _maximize(terms, theta0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _maximize(terms, theta0: np.ndarray, coarse=None) -> tuple[np.ndarray, np.ndarray]:
     """The maximum of a log-likelihood given by ``terms(theta, order)``, and its Hessian there.
 
-    BFGS on the analytic gradient (scaled per customer), then Newton steps on the analytic Hessian
-    while they raise the likelihood; Nelder-Mead only if the result is not a maximum.
+    With ``coarse`` (the same likelihood on a sample of the rows), its maximum is the start and Newton's
+    steps on every row finish, when they converge. Otherwise BFGS on the analytic gradient (scaled per
+    customer), then Newton steps on the analytic Hessian while they raise the likelihood; Nelder-Mead only
+    if the result is not a maximum.
     """
+    if coarse is not None:
+        theta0 = _maximize(coarse, theta0)[0]
+        theta, hess, converged = _newton(terms, theta0, steps=20, report=True)
+        if converged and _is_maximum(hess):
+            return theta, hess
     scale = max(abs(terms(theta0, 0)[0]), 1.0)
 
     def negative(theta):
@@ -238,9 +261,11 @@ def _maximize(terms, theta0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return theta, hess
 
 
-def _newton(terms, theta: np.ndarray, steps: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """Newton steps from near a maximum, each kept only if it does not lower the likelihood."""
+def _newton(terms, theta: np.ndarray, steps: int = 8, report: bool = False):
+    """Newton steps from near a maximum, each kept only if it does not lower the likelihood: theta and the
+    Hessian there (and, with ``report``, whether the steps converged: the last one below 1e-9)."""
     ll, grad, hess = terms(theta, 2)
+    converged = False
     for _ in range(steps):
         if not _is_maximum(hess):
             break
@@ -249,9 +274,10 @@ def _newton(terms, theta: np.ndarray, steps: int = 8) -> tuple[np.ndarray, np.nd
         if not new_ll >= ll - 1e-9 * abs(ll):
             break
         theta, ll, grad, hess = theta + step, new_ll, new_grad, new_hess
-        if np.max(np.abs(step)) < 1e-12:
+        if np.max(np.abs(step)) < 1e-9:
+            converged = True
             break
-    return theta, hess
+    return (theta, hess, converged) if report else (theta, hess)
 
 
 def _is_maximum(hess: np.ndarray) -> bool:

@@ -49,7 +49,7 @@ def assemble(table: Channels, limits: Limits, settings: Settings, outcome: Outco
     plan = _explained(plan, table, limits, outcome, rules, checks, settings, after, marginal)
     payback_figures = portfolio_payback(table, table.spend, spend, settings.fixed_costs, settings.max_payback,
                                         checks[len(rules) - 1] if payback is not None else None)
-    notes = list(base["notes"]) + _stretch_notes(table, spend)
+    notes = list(base["notes"]) + list(outcome.notes) + _stretch_notes(table, spend)
     if sol.approach == Approach.refined_milp:
         notes.append("a mixed-integer plan (S-curves, buy-ins or max-active) has no shadow prices or ranges; "
                      "its gap includes the curve approximation")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,6 +48,7 @@ class Outcome:
     diagnosis: tuple[str, ...] = ()
     solved_as: Objective | None = None  # the objective actually maximized (None: the ratio, by Dinkelbach)
     program: Program | None = None  # the program whose multipliers the solution carries
+    notes: tuple[str, ...] = ()
 
 
 class Strategy:
@@ -66,7 +67,7 @@ class Strategy:
     def solve(self) -> Outcome:
         s = self.settings
         if self.program.needs_integers:
-            return self.solve_integer()
+            return self.solve_relaxed() or self.solve_integer()
         diagnosis = self.check_floors()
         if diagnosis:
             return Outcome(None, diagnosis)
@@ -118,6 +119,23 @@ class Strategy:
         if sol.status == Status.infeasible:
             return Outcome(None, ("no plan keeps every rule",))
         return Outcome(sol, program=program)
+
+    def solve_relaxed(self) -> Outcome | None:
+        """Where active periods are the only integer rule: the plan of the other rules, if it keeps them.
+
+        Every plan that keeps the active periods keeps the other rules, so the certified best plan of the other
+        rules (refined LPs) that also keeps them is the best plan of all; else None (the mixed-integer model).
+        """
+        active, s = self.program.active, self.settings
+        relaxed = replace(self.program, active=None)
+        if active is None or relaxed.needs_integers or s.min_ratio is not None:
+            return None
+        outcome = Strategy(self.table, self.limits, s, relaxed, self.backend, self.progress).solve()
+        sol = outcome.solution
+        if sol is None or sol.status != Status.optimal or (active.active(sol.spend) < active.least).any():
+            return None
+        note = "the plan of the other rules already keeps the active periods, so it needs no mixed-integer model"
+        return replace(outcome, program=replace(outcome.program, active=active), notes=(*outcome.notes, note))
 
     def check_floors(self) -> tuple[str, ...]:
         """Why the portfolio payback or a blended ratio floor cannot hold under the other rules (empty if they can)."""
