@@ -122,6 +122,10 @@ CASES = [
     ("ltv --end before the first purchase, dates read by pandas (a KeyError)", {"t.csv": TX, "a.csv": ACQ},
      ["ltv", "t.csv", "--acquisition", "a.csv", "--end", "2023-06-01", "--date-format", "%Y-%m-%d"], 2,
      "--end 2023-06-01 is before the first purchase in t.csv (2024-01-01)"),
+    ("ltv --model cohort where no customer was seen through a whole month (an IndexError)",
+     {"t.csv": "customer_id,date,amount\nK0,2022-01-01,0\n", "a.csv": "customer_id,channel\nK0,Search\n"},
+     ["ltv", "t.csv", "--acquisition", "a.csv", "--model", "cohort", "--out", "l.csv"], 1,
+     "channel 'Search': no customer of this channel was seen through a whole month after the first purchase"),
     ("months without a timeline", {"t.csv": CHANNELS, "l.csv": "channel,ltv\nA,5\n"},
      ["set-ltv", "t.csv", "l.csv", "--out", "o.csv", "--months", "nan"], 2, "--months are the months of the value"),
 ]
@@ -351,3 +355,16 @@ def test_fit_curves_tables_read_back_keep_names(tmp_path):
     fitted = pd.read_csv(tmp_path / "fit.csv").set_index("channel")
     assert fitted.ltv.to_dict() == pytest.approx({"=cmd": 50, "-TV": 30})
     assert set(pd.read_csv(tmp_path / "plan.csv").channel) == {"'=cmd", "'-TV"}
+
+
+def test_cohort_ltv_learns_from_the_customers_seen_through_a_month_only(tmp_path):
+    """K0 buys 5 at once, 5 in its second month, and 5 in its fourth, on the log's last day; K1 buys 7 on that day.
+    Only K0 is seen through whole months (0 to 2): LTV = 5 + 5 / 1.01 at the default 1 % a month. Bootstrap
+    draws without K0 have no month to learn from (they ended in an IndexError) and are left out."""
+    (tmp_path / "t.csv").write_text("customer_id,date,amount\nK0,2022-01-01,5\nK0,2022-02-10,5\nK0,2022-04-10,5\n"
+                                    "K1,2022-04-10,7\n")
+    (tmp_path / "a.csv").write_text("customer_id,channel\nK0,Search\nK1,Search\n")
+    result = run("ltv", tmp_path / "t.csv", "--acquisition", tmp_path / "a.csv", "--model", "cohort",
+                 "--out", tmp_path / "l.csv")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "l.csv").set_index("channel").ltv["Search"] == pytest.approx(5 + 5 / 1.01)

@@ -98,7 +98,7 @@ def estimate_ltv(purchases: Purchases, acquisition: pd.Series, settings: LtvSett
     rows = []
     method = {LtvModel.simple: _simple, LtvModel.cohort: _cohort, LtvModel.bgnbd: _bgnbd}[settings.model]
     pooled = functools.cache(lambda: _pooled_fits(summary))  # fitted only if a small channel needs it
-    _check_repeat_buyers(summary, settings, purchases.source)
+    _check_learnable(summary, settings, purchases.source)
     curves = {}
     for name, group in summary.groupby("channel", sort=True):
         own = settings.model != LtvModel.bgnbd
@@ -224,6 +224,8 @@ def _cohort(group: pd.DataFrame, days: pd.DataFrame, settings: LtvSettings, _poo
 
 def _extend(per_customer: np.ndarray, periods: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
     """Observed value per period, then a geometric tail fitted to periods after the first."""
+    if not len(per_customer):  # a bootstrap draw of none of the customers seen through a whole period
+        return np.full(horizon, np.nan), np.nan
     later = (periods >= 1) & (per_customer > 0)
     if later.sum() >= 2:
         slope, intercept = np.polyfit(periods[later], np.log(per_customer[later]), 1)
@@ -295,15 +297,22 @@ def _join_channels(summary: pd.DataFrame, acquisition: pd.Series, source: str) -
     return channel, (f"{unused} customers in the acquisition table have no purchase in the log and are left out",)
 
 
-def _check_repeat_buyers(summary: pd.DataFrame, settings: LtvSettings, source: str) -> None:
-    if settings.model != LtvModel.bgnbd:
+def _check_learnable(summary: pd.DataFrame, settings: LtvSettings, source: str) -> None:
+    """Every channel has what its model learns from: a customer who bought twice (BG/NBD), a customer seen
+    through a whole period after the first purchase (cohort)."""
+    if settings.model == LtvModel.bgnbd:
+        has = summary.groupby("channel")["frequency"].max() > 0
+        why = ("no customer of this channel bought twice, so BG/NBD has nothing to learn repeat buying from; "
+               "use a longer log, or --model simple or cohort")
+    elif settings.model == LtvModel.cohort:
+        has = summary.groupby("channel")["T"].max() >= 1
+        why = (f"no customer of this channel was seen through a whole {settings.unit.value[:-1]} after the first "
+               "purchase, so the cohort model has no period to learn from; use a longer log (or a later `end`), "
+               "or --model simple")
+    else:
         return
-    repeat = summary.groupby("channel")["frequency"].apply(lambda f: int((f > 0).sum()))
-    empty = [c for c, n in repeat.items() if n == 0]
-    if empty:
-        raise InputError(source, [Problem(
-            "no customer of this channel bought twice, so BG/NBD has nothing to learn repeat buying from; "
-            "use a longer log, or --model simple or cohort", channel=c) for c in empty])
+    if not has.all():
+        raise InputError(source, [Problem(why, channel=c) for c in has.index[~has]])
 
 
 def ltv_from_files(transactions: str | Path | pd.DataFrame, acquisition: str | Path | pd.DataFrame,
