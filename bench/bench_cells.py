@@ -3,7 +3,7 @@
 LPs), each beside a reference measured in the same run.
 
     python bench/bench_cells.py --quick          # 10 x 20 x 25 = 5 000 cells, a minute or two
-    python bench/bench_cells.py --repeats 1      # 50 x 40 x 50 = 100 000 cells (the flighting case: ~15 min)
+    python bench/bench_cells.py --repeats 1      # 50 x 40 x 50 = 100 000 cells (the flighting case: ~6.5 min)
 
 Nested budgets: read + validate a CSV file + solve + result, end to end, beside pandas reading the same
 file (a fixed workload that says how fast the machine is right now). Flighting: the whole optimize()
