@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from optimizer import read_channels
+from optimizer import InputError, read_channels
 from optimizer.files.numbers import parse_flag, parse_number, parse_numbers
 from optimizer.fitting.fit import fit_curves
 from optimizer.journeys.analyze import analyze
@@ -96,3 +96,15 @@ def test_spend_and_ltv_tables_read_it(write):
     assert table["spend"].iloc[0] == 1234.5 and table["ltv"].iloc[0] == 1234.5
     joined, _ = set_ltv(write("c.csv", "channel,spend,customers,ltv\nA,100,10,5\n"), write("l2.csv", f"channel,ltv\nA,{CELL}\n"))
     assert joined["ltv"].iloc[0] == 1234.5
+
+
+@pytest.mark.parametrize("decimal", [".", ","])
+def test_set_ltv_completes_a_table_whose_ltv_cells_are_empty(write, decimal):
+    sep = ";" if decimal == "," else ","
+    rows = [["channel", "spend", "customers", "ltv"], ["A", "100", "10", ""], ["B", "200", "30", ""]]
+    fitted = write("fitted.csv", "\n".join(sep.join(r) for r in rows) + "\n")  # as fit-curves writes with no LTV
+    joined, _ = set_ltv(fitted, write("l.csv", "channel,ltv\nA,812.5\nB,640\n"))
+    assert joined.set_index("channel")["ltv"].to_dict() == {"A": 812.5, "B": 640.0}
+    with pytest.raises(InputError) as caught:  # a channel the LTV table does not cover is still named
+        set_ltv(fitted, write("l2.csv", "channel,ltv\nA,812.5\n"))
+    assert [(p.channel, p.column) for p in caught.value.problems] == [("B", "ltv")]

@@ -3,6 +3,7 @@ channels by name."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,9 @@ import pandas as pd
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.files.numbers import parse_numbers
 from optimizer.files.ranges import POSITIVE
-from optimizer.files.tables import read_table
+from optimizer.files.tables import TextTable, read_table
 from optimizer.ltv.timeline import read_timeline, value_columns
-from optimizer.model.channels import read_channels
+from optimizer.model.channels import channels_from_table
 from optimizer.model.intervals import LEVEL_COLUMN, carry_ltv_intervals
 from optimizer.model.timeline import timeline_columns
 
@@ -35,7 +36,6 @@ def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.Data
     """
     if months is not None and timeline is None:
         raise UsageError("`months` are the months of the value timeline; give the timeline with `timeline`")
-    table = read_channels(channels).table
     source = read_table(ltv_table)
     frame = source.frame
     missing = [Problem(f"column {c!r} is missing", column=c) for c in ("channel", "ltv") if c not in frame.columns]
@@ -49,6 +49,7 @@ def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.Data
                                                  source.line(int(i)), names.iloc[i], "ltv", source.line_word)
                                          for i in bad[:5]])
     values = dict(zip(names, ltv, strict=True))
+    table = channels_from_table(_filled(read_table(channels), values)).table
     known = set(table["channel"])
     notes = [f"no LTV for {c!r}: its ltv is kept" for c in table["channel"] if c not in values]
     notes += [f"{c!r} in the LTV table is not a channel of the table; ignored" for c in values if c not in known]
@@ -61,6 +62,18 @@ def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.Data
         table, more = _with_timeline(table, timeline, months)
         notes += more
     return table, tuple(notes)
+
+
+def _filled(text: TextTable, values: dict[str, float]) -> TextTable:
+    """The channel table's text with the ltv cells of the channels in ``values`` set (a table whose ltv column
+    is empty, such as ``fit-curves`` writes, is what this command completes), before it is checked."""
+    frame = text.frame
+    if "channel" not in frame.columns:
+        return text  # the check names the missing column
+    fill = frame["channel"].astype(str).str.strip().map(values)
+    kept = frame["ltv"] if "ltv" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    cells = [kept.iloc[i] if pd.isna(v) else repr(float(v)).replace(".", text.decimal) for i, v in enumerate(fill)]
+    return replace(text, frame=frame.assign(ltv=pd.Series(cells, index=frame.index, dtype=object)))
 
 
 def _with_timeline(table: pd.DataFrame, timeline, months) -> tuple[pd.DataFrame, list[str]]:
