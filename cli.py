@@ -79,8 +79,8 @@ def guarded(command):
                 raise
             if isinstance(exc, OSError):  # a file or folder the library did not check: name it and the reason
                 fail(f"Error: {f'{exc.filename}: ' if exc.filename else ''}{exc.strerror or exc}", 1)
-            fail(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in ltvcac; please report it with "
-                 "the command and the traceback that --debug shows.", 1)
+            fail(f"Error: unexpected {type(exc).__name__}: {str(exc).rstrip('.')}. This is a bug in ltvcac; please "
+                 "report it with the command and the traceback that --debug shows.", 1)
     return run
 
 

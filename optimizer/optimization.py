@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from optimizer.errors import UsageError
+from optimizer.errors import InputError, Problem, UsageError
 from optimizer.model.channels import Channels, read_channels
 from optimizer.model.choices import Objective
 from optimizer.model.dims import (
@@ -190,6 +191,10 @@ def _solve(table: Channels, settings: Settings, rules: list | None, lp_file: str
         why = "every channel spends 0 today and the budget is 0" if not table.spend.any() else "the budget is 0"
         raise UsageError(f"{why} and LTV:CAC (value over spend) is undefined at zero spend; give a `budget` "
                          "above 0, or `fixed_costs`")
+    if not (table.curves.customers(np.full(len(table.names), max(amount, 1.0))) > 0).any():
+        raise InputError(table.source, [Problem("no channel acquires any customers at any spend (every channel's "
+                                                "customers, and ref_customers, is 0): there is nothing to plan; "
+                                                "give the customers each channel brings", column="customers")])
     backend, solver_notes = resolve_backend(settings.solver)
     limits, conflicts = channel_limits(table, settings, amount)
     conflicts += budget_conflicts(table, limits)

@@ -40,6 +40,8 @@ CASES = [
      ["set-ltv", "t.csv", "l.csv", "--out", "o.csv"], 1, "the quote opened on line 2 is never closed"),
     ("a ragged path table (attribute)", {"p.csv": "path,total_conversions\nA>B,3,4\nB,2\n"}, ["attribute", "p.csv"], 1,
      "line 2 has 3 cells but the header has 2"),
+    ("no channel acquires customers", {"t.csv": "channel,spend,customers,ltv\nA,100,0,50\nB,200,0,60\n"},
+     ["optimize", "t.csv"], 1, "no channel acquires any customers at any spend"),
     ("binary garbage", {"t.csv": bytes(range(256))}, ["optimize", "t.csv"], 1, "binary data, not text"),
     ("a UTF-16 file", {"t.csv": CHANNELS.encode("utf-16")}, ["optimize", "t.csv"], 1, "the file is UTF-16"),
     ("--budget inf", {"t.csv": CHANNELS}, ["optimize", "t.csv", "--budget", "inf"], 2, "is not a finite number"),
