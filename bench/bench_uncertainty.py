@@ -23,10 +23,10 @@ import time
 
 import numpy as np
 import pandas as pd
-from bench_optimize import instance
+from bench_optimize import instance, timed
 from scipy.optimize import minimize
 
-from optimizer import optimize, read_channels
+from optimizer import read_channels
 from optimizer.uncertainty.plan import make_draws
 from optimizer.uncertainty.summary import tail_mean
 
@@ -43,15 +43,6 @@ def uncertain(n: int, shape: bool) -> pd.DataFrame:
         frame["max_customers_low"] = np.where(saturating, frame.max_customers * 0.8, np.nan)
         frame["max_customers_high"] = np.where(saturating, frame.max_customers * 1.25, np.nan)
     return frame
-
-
-def timed(repeats: int, **kwargs) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = optimize(**kwargs)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def slsqp(frame: pd.DataFrame, result, alpha: float) -> tuple[float, float]:
