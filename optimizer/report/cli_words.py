@@ -61,28 +61,26 @@ def _usage(param) -> str:
     return name if param.required else f"[{name}]"
 
 
-class WordsCommand(TyperCommand):
-    """A command whose help names arguments and values in words."""
+class _InWords:
+    """Parameters whose help names values in words (mixed into a Typer command or group)."""
 
     def get_params(self, ctx):
         params = super().get_params(ctx)
         for param in params:
             _in_words(param)
         return params
+
+
+class WordsCommand(_InWords, TyperCommand):
+    """A command whose help names arguments and values in words."""
 
     def collect_usage_pieces(self, ctx) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         return pieces + [_usage(p) for p in self.get_params(ctx) if p.param_type_name == "argument"]
 
 
-class WordsGroup(TyperGroup):
+class WordsGroup(_InWords, TyperGroup):
     """The app: its own options (--version, --help) in words too."""
-
-    def get_params(self, ctx):
-        params = super().get_params(ctx)
-        for param in params:
-            _in_words(param)
-        return params
 
 
 def option(kind, help: str, *names: str, **more):
