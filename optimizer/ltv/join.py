@@ -53,7 +53,6 @@ def set_ltv(channels: str | Path | pd.DataFrame, ltv_table: str | Path | pd.Data
     known = set(table["channel"])
     notes = [f"no LTV for {c!r}: its ltv is kept" for c in table["channel"] if c not in values]
     notes += [f"{c!r} in the LTV table is not a channel of the table; ignored" for c in values if c not in known]
-    table["ltv"] = [values.get(c, v) for c, v in zip(table["channel"], table["ltv"], strict=True)]
     numbers = pd.DataFrame({"channel": names, "ltv": ltv, **{c: parse_numbers(frame[c], source.decimal) for c in
                                                               ("ltv_low", "ltv_high", LEVEL_COLUMN) if c in frame}})
     table, carried = carry_ltv_intervals(table, numbers)
@@ -72,7 +71,7 @@ def _filled(text: TextTable, values: dict[str, float]) -> TextTable:
         return text  # the check names the missing column
     fill = frame["channel"].astype(str).str.strip().map(values)
     kept = frame["ltv"] if "ltv" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
-    cells = [kept.iloc[i] if pd.isna(v) else repr(float(v)).replace(".", text.decimal) for i, v in enumerate(fill)]
+    cells = [kept.iloc[i] if pd.isna(v) else float(v) for i, v in enumerate(fill)]  # numbers, read as they are
     return replace(text, frame=frame.assign(ltv=pd.Series(cells, index=frame.index, dtype=object)))
 
 
